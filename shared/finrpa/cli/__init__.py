@@ -1,0 +1,1 @@
+"""The ``finrpa`` command line: one module per command group."""

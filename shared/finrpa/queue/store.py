@@ -1,0 +1,150 @@
+"""The queue's contract. Every backend implements QueueStore and passes tests/contract/.
+
+Guarantees every implementation gives:
+
+* An item is held by at most one worker at a time: ``claim`` hands each pending item to one
+  caller only, under a lease (owner, expiry).
+* Only the lease owner can finish an item (``complete``, ``fail_*``, ``release``); anyone else
+  gets LeaseLost. A lease that runs out returns the item to ``pending``; the attempt counts.
+* Every state change and every decision appends an event; events are never changed.
+* A business key is unique per queue: enqueueing it again returns the existing item with
+  ``created=False``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from finrpa.domain.items import ItemAction, ItemState
+from finrpa.queue.records import (
+    AttachedFile,
+    EnqueueResult,
+    ItemEvent,
+    NewItem,
+    QueueConfig,
+    QueueStats,
+    WorkItem,
+)
+
+
+class QueueStore(ABC):
+    """Work items with leases, retries, human decisions and an audit trail."""
+
+    @abstractmethod
+    def configure_queue(self, config: QueueConfig) -> None:
+        """Create or update a queue's retry, lease and payload-model settings."""
+
+    @abstractmethod
+    def queue_config(self, name: str) -> QueueConfig:
+        """The queue's settings (defaults for a queue never configured)."""
+
+    @abstractmethod
+    def enqueue(self, queue: str, new_item: NewItem, *, actor: str = "system") -> EnqueueResult:
+        """Add one item as pending, or find the item that already has its business key."""
+
+    @abstractmethod
+    def enqueue_many(
+        self, queue: str, new_items: Sequence[NewItem], *, actor: str = "system"
+    ) -> list[EnqueueResult]:
+        """Add many items in one transaction; results are in input order."""
+
+    @abstractmethod
+    def claim(
+        self, queue: str, owner: str, *, limit: int = 1, lease_seconds: float | None = None
+    ) -> list[WorkItem]:
+        """Lease up to ``limit`` pending items (highest priority, then oldest) to ``owner``.
+
+        Items whose retry time has not come are skipped. Returns [] when nothing is claimable.
+        """
+
+    @abstractmethod
+    def extend_lease(self, item_id: int, owner: str, seconds: float) -> datetime:
+        """Push the lease's expiry to now + ``seconds``; LeaseLost if ``owner`` lost it."""
+
+    @abstractmethod
+    def complete(self, item_id: int, owner: str) -> None:
+        """Mark the leased item done."""
+
+    @abstractmethod
+    def release(self, item_id: int, owner: str) -> None:
+        """Hand back a leased item that was never started; the attempt does not count."""
+
+    @abstractmethod
+    def fail_application(
+        self, item_id: int, owner: str, code: str | None, message: str | None
+    ) -> ItemState:
+        """A system failed: retry after backoff, or park as failed at the attempt limit."""
+
+    @abstractmethod
+    def fail_business(
+        self, item_id: int, owner: str, code: str | None, message: str | None,
+        evidence: Any = None,
+    ) -> ItemState:
+        """The data is wrong: send the item to people (needs_review) with code and evidence."""
+
+    @abstractmethod
+    def reap_expired(self) -> int:
+        """Return items whose lease expired to pending (failed at the limit); how many."""
+
+    @abstractmethod
+    def decide(
+        self, item_id: int, action: ItemAction, actor: str, note: str | None = None,
+        corrected_payload: Any = None,
+    ) -> WorkItem:
+        """A person's decision: accept, reject (note required), requeue (maybe corrected), retry."""
+
+    @abstractmethod
+    def record_event(
+        self, item_id: int, actor: str, action: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Append an event that changes no state (a comment, an assignment)."""
+
+    @abstractmethod
+    def save_payload(self, item_id: int, payload: Any, *, actor: str) -> None:
+        """Replace the item's payload (validated by the queue's model)."""
+
+    @abstractmethod
+    def add_file(self, item_id: int, name: str, content: bytes, *, actor: str) -> AttachedFile:
+        """Attach a file (content-addressed by sha256); a same-named file is replaced."""
+
+    @abstractmethod
+    def remove_file(self, item_id: int, name: str, *, actor: str) -> None:
+        """Detach a file."""
+
+    @abstractmethod
+    def list_files(self, item_id: int) -> list[AttachedFile]:
+        """The item's files."""
+
+    @abstractmethod
+    def get_file(self, item_id: int, name: str) -> bytes:
+        """One file's content."""
+
+    @abstractmethod
+    def get(self, item_id: int) -> WorkItem:
+        """One item; ItemNotFound when there is none."""
+
+    @abstractmethod
+    def list_items(
+        self, *, queue: str | None = None, state: ItemState | None = None, limit: int = 100,
+        after_id: int | None = None,
+    ) -> list[WorkItem]:
+        """Items in id order after ``after_id`` (keyset pagination)."""
+
+    @abstractmethod
+    def children(self, item_id: int) -> list[WorkItem]:
+        """Items whose parent is ``item_id``."""
+
+    @abstractmethod
+    def events(self, item_id: int) -> list[ItemEvent]:
+        """The item's audit trail, oldest first."""
+
+    @abstractmethod
+    def stats(self, queue: str | None = None) -> list[QueueStats]:
+        """Counts per queue and state."""
+
+    @abstractmethod
+    def count(self, queue: str, state: ItemState) -> int:
+        """How many items of ``queue`` are in ``state``."""
