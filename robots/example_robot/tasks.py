@@ -31,8 +31,11 @@ def produce() -> None:
     results = store.enqueue_many(
         QUEUE,
         [
-            NewItem(payload=SupplierRecord.model_validate(record), business_key=record["supplier_id"],
-                    run_id=os.environ.get("FINRPA_RUN_ID"))
+            NewItem(
+                payload=SupplierRecord.model_validate(record),
+                business_key=record["supplier_id"],
+                run_id=os.environ.get("FINRPA_RUN_ID"),
+            )
             for record in records
         ],
         actor="robot:example_robot",

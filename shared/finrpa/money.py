@@ -14,7 +14,7 @@ def to_decimal(value: object) -> Decimal:
     """
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError(f"refusing {type(value).__name__} {value!r} as money; pass str or Decimal")
     if isinstance(value, int):
         return Decimal(value)

@@ -22,7 +22,7 @@ error_console = Console(stderr=True)
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error naming what was wrong and exit (1 = failure, 2 = bad usage)."""
-    error_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

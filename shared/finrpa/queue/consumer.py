@@ -8,6 +8,7 @@ a heartbeat keeps its lease alive, so slow work is not mistaken for a dead worke
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 
@@ -71,10 +72,9 @@ class Consumer:
         self._stop.set()
         while self._buffer:
             item = self._buffer.popleft()
-            try:
+            # A lease that already expired was taken back: nothing left to release.
+            with contextlib.suppress(LeaseLost):
                 self.store.release(item.id, self.owner)
-            except LeaseLost:
-                pass  # already expired and taken back: nothing left to release
         if self._heartbeat is not None and self._heartbeat is not threading.current_thread():
             self._heartbeat.join(timeout=5)
 

@@ -14,11 +14,21 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from finrpa.db.engine import ensure_schema
-from finrpa.db.schema import item_events, queues, work_items
+from finrpa.db.schema import UTCDateTime, item_events, queues, work_items
 from finrpa.domain.items import ItemAction, ItemState, next_state
 from finrpa.domain.retry import RetryPolicy, next_attempt_at
 from finrpa.errors import InvalidTransition, ItemNotFound, LeaseLost, QueueError
@@ -90,8 +100,14 @@ class SqlQueueStore(QueueStore):
         self.clock = clock
         self.reap_interval_s = reap_interval_s
         self._dialect = engine.dialect.name
-        self._claim_sql = text(_CLAIM_SQL[self._dialect]).columns(*work_items.c)
-        self._complete_sql = text(_COMPLETE_SQL)
+        self._claim_sql = (
+            text(_CLAIM_SQL[self._dialect])
+            .bindparams(
+                bindparam("now", type_=UTCDateTime), bindparam("expires", type_=UTCDateTime)
+            )
+            .columns(*work_items.c)
+        )
+        self._complete_sql = text(_COMPLETE_SQL).bindparams(bindparam("now", type_=UTCDateTime))
         self._configs: dict[str, QueueConfig] = {}
         self._last_reap = 0.0
         if create_schema:
@@ -262,7 +278,9 @@ class SqlQueueStore(QueueStore):
     ) -> list[WorkItem]:
         self._maybe_reap()
         now = self.clock()
-        lease = lease_seconds if lease_seconds is not None else self.queue_config(queue).lease_seconds
+        if lease_seconds is None:
+            lease_seconds = self.queue_config(queue).lease_seconds
+        lease = lease_seconds
         params = {"queue": queue, "owner": owner, "limit": limit, "now": now,
                   "expires": now + timedelta(seconds=lease)}
         with self._write() as connection:
