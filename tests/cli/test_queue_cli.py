@@ -24,6 +24,8 @@ def env_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def invoke(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
     return result.exit_code, result.output
 
 

@@ -19,7 +19,8 @@ ADAPTER = "finrpa.queue.workitems_adapter.FinrpaAdapter"
 def run_robot(database_url: str, output_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RC_WORKITEM_ADAPTER": ADAPTER, "FINRPA_DATABASE_URL": database_url,
            "FINRPA_INPUT_QUEUE": "tiny", "FINRPA_OUTPUT_QUEUE": "tiny-out",
-           "FINRPA_WORKER_ID": "tiny-robot"}
+           "FINRPA_WORKER_ID": "tiny-robot", "TINY_FILES_DIR": str(output_dir)}
+    output_dir.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [sys.executable, "-m", "robocorp.tasks", "run", str(TINY_ROBOT), "-t", "consume",
          "--output-dir", str(output_dir), "--console-colors", "plain"],

@@ -39,7 +39,8 @@ class Finding(BaseModel):
     def describe(self) -> str:
         """One line naming source, location and message, for logs and CLI output."""
         where = ":".join(part for part in (self.source, self.location) if part)
-        return f"{where}: {self.message} [{self.code}]" if where else f"{self.message} [{self.code}]"
+        text = f"{self.message} [{self.code}]"
+        return f"{where}: {text}" if where else text
 
 
 def has_errors(findings: list[Finding]) -> bool:

@@ -2,8 +2,8 @@
 
 Claiming differs per backend. PostgreSQL picks rows with ``FOR UPDATE SKIP LOCKED`` so that
 concurrent workers pass each other without waiting; SQLite serialises writers with
-``BEGIN IMMEDIATE`` (see finrpa.db.engine). The state literal stays a literal in the claim SQL so
-PostgreSQL keeps using the partial index of pending items.
+``BEGIN IMMEDIATE`` (see finrpa.db.engine). Enqueue, claim and complete, which run once per item,
+go through the driver-level hot path (finrpa.queue.hotpath); the rest uses SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -18,21 +18,20 @@ from sqlalchemy import (
     Connection,
     Engine,
     RowMapping,
-    bindparam,
     func,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from finrpa.db.engine import ensure_schema
-from finrpa.db.schema import UTCDateTime, item_events, queues, work_items
+from finrpa.db.schema import item_events, queues, work_items
 from finrpa.domain.items import ItemAction, ItemState, next_state
 from finrpa.domain.retry import RetryPolicy, next_attempt_at
 from finrpa.errors import InvalidTransition, ItemNotFound, LeaseLost, QueueError
 from finrpa.queue import blobs, reads
+from finrpa.queue.hotpath import hot_path_for
 from finrpa.queue.payloads import validate_payload
 from finrpa.queue.records import (
     AttachedFile,
@@ -46,39 +45,6 @@ from finrpa.queue.records import (
 from finrpa.queue.store import QueueStore
 
 Clock = Callable[[], datetime]
-
-_CLAIM_SQL = {
-    "postgresql": """
-        WITH picked AS (
-            SELECT id FROM work_items
-            WHERE queue = :queue AND state = 'pending' AND available_at <= :now
-            ORDER BY priority DESC, id
-            LIMIT :limit
-            FOR UPDATE SKIP LOCKED)
-        UPDATE work_items AS w
-        SET state = 'in_progress', lease_owner = :owner, lease_expires_at = :expires,
-            attempts = w.attempts + 1, updated_at = :now
-        FROM picked WHERE w.id = picked.id
-        RETURNING w.*""",
-    "sqlite": """
-        UPDATE work_items
-        SET state = 'in_progress', lease_owner = :owner, lease_expires_at = :expires,
-            attempts = attempts + 1, updated_at = :now
-        WHERE id IN (
-            SELECT id FROM work_items
-            WHERE queue = :queue AND state = 'pending' AND available_at <= :now
-            ORDER BY priority DESC, id
-            LIMIT :limit)
-        RETURNING *""",
-}
-
-_COMPLETE_SQL = """
-    UPDATE work_items
-    SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = :now,
-        reason_code = NULL, message = NULL
-    WHERE id = :id AND state = 'in_progress' AND lease_owner = :owner
-    RETURNING id, attempts"""
-
 
 def utc_now() -> datetime:
     """The current instant, timezone-aware, in UTC."""
@@ -100,14 +66,7 @@ class SqlQueueStore(QueueStore):
         self.clock = clock
         self.reap_interval_s = reap_interval_s
         self._dialect = engine.dialect.name
-        self._claim_sql = (
-            text(_CLAIM_SQL[self._dialect])
-            .bindparams(
-                bindparam("now", type_=UTCDateTime), bindparam("expires", type_=UTCDateTime)
-            )
-            .columns(*work_items.c)
-        )
-        self._complete_sql = text(_COMPLETE_SQL).bindparams(bindparam("now", type_=UTCDateTime))
+        self._hot = hot_path_for(engine)
         self._configs: dict[str, QueueConfig] = {}
         self._last_reap = 0.0
         if create_schema:
@@ -179,6 +138,12 @@ class SqlQueueStore(QueueStore):
         if not new_items:
             return []
         now = self.clock()
+        if not any(new_item.files for new_item in new_items):
+            with self._write() as connection:
+                config = self._ensure_queue(connection, queue)
+            rows = [self._new_row(queue, config, new_item, now) for new_item in new_items]
+            return [EnqueueResult.model_construct(item=item, created=created)
+                    for item, created in self._hot.enqueue(queue, rows, actor, now)]
         with self._write() as connection:
             config = self._ensure_queue(connection, queue)
             rows = [self._new_row(queue, config, new_item, now) for new_item in new_items]
@@ -281,22 +246,7 @@ class SqlQueueStore(QueueStore):
         if lease_seconds is None:
             lease_seconds = self.queue_config(queue).lease_seconds
         lease = lease_seconds
-        params = {"queue": queue, "owner": owner, "limit": limit, "now": now,
-                  "expires": now + timedelta(seconds=lease)}
-        with self._write() as connection:
-            rows = connection.execute(self._claim_sql, params).mappings().all()
-            if rows:
-                connection.execute(
-                    insert(item_events),
-                    [
-                        {"item_id": row["id"], "at": now, "actor": owner, "action": "claim",
-                         "from_state": "pending", "to_state": "in_progress",
-                         "detail": {"attempt": row["attempts"], "lease_expires_at":
-                                    params["expires"].isoformat()}}
-                        for row in rows
-                    ],
-                )
-        items = [reads.to_item(row) for row in rows]
+        items = self._hot.claim(queue, owner, limit, now, now + timedelta(seconds=lease))
         items.sort(key=lambda item: (-item.priority, item.id))
         return items
 
@@ -314,19 +264,9 @@ class SqlQueueStore(QueueStore):
         return expires
 
     def complete(self, item_id: int, owner: str) -> None:
-        now = self.clock()
-        with self._write() as connection:
-            row = connection.execute(
-                self._complete_sql, {"id": item_id, "owner": owner, "now": now}
-            ).first()
-            if row is None:
+        if not self._hot.complete(item_id, owner, self.clock()):
+            with self._read() as connection:
                 self._raise_not_leased(connection, item_id, owner)
-            connection.execute(
-                insert(item_events),
-                {"item_id": item_id, "at": now, "actor": owner, "action": "complete",
-                 "from_state": "in_progress", "to_state": "done",
-                 "detail": {"attempt": row.attempts}},
-            )
 
     def release(self, item_id: int, owner: str) -> None:
         self._leased_transition(

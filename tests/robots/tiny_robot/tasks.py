@@ -3,6 +3,9 @@
 Each input payload says what to do: "ok", "business", "fail_api" or "application".
 """
 
+import os
+from pathlib import Path
+
 from robocorp import workitems
 from robocorp.tasks import task
 from robocorp.workitems import ApplicationException, BusinessException
@@ -15,11 +18,13 @@ def consume():
             action = item.payload["action"]
             if action == "ok":
                 for name in item.files:
-                    content = item.get_file(name).read_bytes()
+                    # get_file saves into the working folder unless told where
+                    local = item.get_file(name, path=Path(os.environ["TINY_FILES_DIR"]) / name)
+                    content = local.read_bytes()
                     output = workitems.outputs.create(
                         payload={"from": item.id, "file": name, "size": len(content)}
                     )
-                    output.add_file(path=item.get_file(name), name=f"copy-{name}")
+                    output.add_file(path=local, name=f"copy-{name}")
                     output.save()
                 item.payload = {**item.payload, "seen": True}
                 item.save()

@@ -69,14 +69,7 @@ def upgrade() -> None:
         postgresql_where=sa.text("state = 'pending'"),
         sqlite_where=sa.text("state = 'pending'"),
     )
-    op.create_index(
-        "ix_work_items_leased",
-        "work_items",
-        ["lease_expires_at"],
-        postgresql_where=sa.text("state = 'in_progress'"),
-        sqlite_where=sa.text("state = 'in_progress'"),
-    )
-    op.create_index("ix_work_items_queue_state", "work_items", ["queue", "state"])
+    op.create_index("ix_work_items_state_queue", "work_items", ["state", "queue"])
     op.create_index("ix_work_items_parent", "work_items", ["parent_id"])
     op.create_table(
         "item_events",
