@@ -1,8 +1,9 @@
 """Hardened XML parsing for documents from outside: no DTDs, no entities, no network, a size cap.
 
 Invoices and bank statements never need a DTD, so a document that declares one is refused before
-parsing: that shuts out external entities (XXE) and entity expansion (billion laughs) at once.
-Problems come back as findings that name the file, never as a crash.
+parsing (only old Finvoice's bare reference to an external DTD file is tolerated, never loaded):
+that shuts out external entities (XXE) and entity expansion (billion laughs) at once. Problems
+come back as findings that name the file, never as a crash.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from pathlib import Path
 
 from lxml import etree
 
-from finrpa.domain.findings import Finding
+from finrpa.domain.findings import Finding, Severity
 
 #: Largest document accepted, in bytes. Real invoices are a few hundred kB at most.
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _PROLOG_SCAN_BYTES = 64 * 1024
+_BENIGN_DOCTYPE = re.compile(rb"<!DOCTYPE\s+[A-Za-z_][\w.-]*\s+SYSTEM\s+([\"'])[\w.-]+\.dtd\1\s*>")
+_DTD_REFUSED = (
+    "document declares a DTD (<!DOCTYPE>) with an internal subset or a remote location; "
+    "DTDs and entities are refused to prevent entity expansion and external entity attacks"
+)
 
 
 def _parser() -> etree.XMLParser:
@@ -49,21 +55,32 @@ class ParsedXml:
 def parse_xml_bytes(
     content: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> ParsedXml:
-    """Parse ``content`` safely. ``source`` names the file in any finding."""
+    """Parse ``content`` safely. ``source`` names the file in any finding.
+
+    DOCTYPE policy: a declaration naming only an external DTD by a bare file name (old Finvoice:
+    ``<!DOCTYPE Finvoice SYSTEM "Finvoice.dtd">``) is blanked out and reported as a warning; the
+    parser would never load it anyway. Any other DOCTYPE (an internal subset, which is where
+    entities are declared, or a URL) is refused.
+    """
     if len(content) > max_bytes:
         return _refused(
             "XML_TOO_LARGE",
             f"document is {len(content)} bytes, more than the limit of {max_bytes}",
             source,
         )
-    # A DTD can only stand in the prolog, before the root element; look at the head only.
+    warnings: list[Finding] = []
     if _DOCTYPE.search(content, 0, _PROLOG_SCAN_BYTES):
-        return _refused(
-            "XML_DTD_FORBIDDEN",
-            "document declares a DTD (<!DOCTYPE>); DTDs and entities are refused "
-            "to prevent entity expansion and external entity attacks",
-            source,
-        )
+        benign = _BENIGN_DOCTYPE.search(content, 0, _PROLOG_SCAN_BYTES)
+        if benign is None or len(_DOCTYPE.findall(content, 0, _PROLOG_SCAN_BYTES)) != 1:
+            return _refused("XML_DTD_FORBIDDEN", _DTD_REFUSED, source)
+        warnings.append(Finding(
+            code="XML_DTD_IGNORED",
+            message="document names an external DTD; it was ignored, not loaded",
+            source=source, value=benign.group(0).decode("ascii", "replace"),
+            severity=Severity.WARNING,
+        ))
+        start, end = benign.span()
+        content = content[:start] + b" " * (end - start) + content[end:]
     try:
         root = etree.fromstring(content, parser=_parser())
     except etree.XMLSyntaxError as exc:
@@ -71,10 +88,16 @@ def parse_xml_bytes(
         return _refused("XML_MALFORMED", f"malformed XML: {exc.msg}", source, location=line)
     if root is None:
         return _refused("XML_MALFORMED", "document is empty", source)
-    return ParsedXml(root=root, findings=())
+    # A UTF-16 document hides "<!DOCTYPE" from the byte scan above; entities were not expanded,
+    # so refusing after parsing is still safe.
+    if root.getroottree().docinfo.doctype:
+        return _refused("XML_DTD_FORBIDDEN", _DTD_REFUSED, source)
+    return ParsedXml(root=root, findings=tuple(warnings))
 
 
-def parse_xml_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None) -> ParsedXml:
+def parse_xml_file(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None
+) -> ParsedXml:
     """Read and parse a file, refusing one larger than ``max_bytes`` without reading it whole."""
     name = source or str(path)
     try:
