@@ -249,6 +249,13 @@ def test_files_are_content_addressed(store: SqlQueueStore) -> None:
     assert store.get_file(first.id, "invoice.xml") == b"<a/>"
 
 
+def test_find_by_keys(store: SqlQueueStore) -> None:
+    first, second = add(store, "a"), add(store, "b")
+    found = store.find_by_keys("invoices", ["b", "a", "missing"])
+    assert {key: item.id for key, item in found.items()} == {"a": first, "b": second}
+    assert store.find_by_keys("other", ["a"]) == {}
+
+
 def test_lineage_and_stats(store: SqlQueueStore) -> None:
     parent = add(store, "parent")
     child = store.enqueue("payments", NewItem(payload={}, parent_id=parent)).item

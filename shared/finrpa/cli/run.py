@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
 
 from finrpa.cli.common import command, console, error_console, fail, store
 from finrpa.cli.queue import items_table
@@ -18,6 +20,20 @@ from finrpa.runs.robots import RobotStep, load_robot, run_robot
 from finrpa.settings import load_settings
 
 OPEN_STATES = {ItemState.PENDING, ItemState.IN_PROGRESS}
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    """The robot's summary.json as a table: counts, then reasons."""
+    table = Table(title="run summary", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in summary.items():
+        if key == "by_reason":
+            continue
+        table.add_row(key.replace("_", " "), str(value))
+    for reason, count in summary.get("by_reason", {}).items():
+        table.add_row(f"  {reason}", str(count), style="yellow")
+    return table
 
 
 @command
@@ -54,9 +70,13 @@ def run_command(
         results = run_robot(definition, input_dir=input_dir, output_dir=output_dir,
                             database_url=load_settings().resolved_database_url(),
                             run_id=run_id, on_step=watch)
-    for queue_config in definition.queues:
-        console.print(items_table(queue_store.list_items(queue=queue_config.name, limit=1000),
-                                  title=f"queue {queue_config.name}"))
+    summary_file = output_dir / "summary.json"
+    if summary_file.is_file():
+        console.print(summary_table(json.loads(summary_file.read_text(encoding="utf-8"))))
+    else:
+        for queue_config in definition.queues:
+            items = queue_store.list_items(queue=queue_config.name, limit=1000)
+            console.print(items_table(items, title=f"queue {queue_config.name}"))
     failed = [result for result in results if result.returncode != 0]
     if failed:
         error_console.print(f"step {failed[0].task} failed (exit {failed[0].returncode}); "

@@ -49,6 +49,8 @@ def validate_payload(config: QueueConfig, payload: Any) -> Any:
         return payload
     model = load_payload_model(config.payload_model)
     try:
-        return model.model_validate(payload).model_dump(mode="json")
+        # Payloads are JSON: dates, decimals and enums arrive as strings, so validate leniently
+        # even when the model is strict for values built in Python.
+        return model.model_validate(payload, strict=False).model_dump(mode="json")
     except ValidationError as exc:
         raise InvalidPayload(config.name, exc.errors(include_url=False)) from exc

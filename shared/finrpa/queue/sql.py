@@ -436,6 +436,11 @@ class SqlQueueStore(QueueStore):
         with self._read() as connection:
             return reads.list_items(connection, queue, state, limit, after_id)
 
+    def find_by_keys(self, queue: str, keys: Sequence[str]) -> dict[str, WorkItem]:
+        with self._read() as connection:
+            found = reads.items_by_keys(connection, queue, list(keys))
+        return {key: reads.to_item(row) for key, row in found.items()}
+
     def children(self, item_id: int) -> list[WorkItem]:
         with self._read() as connection:
             return reads.children(connection, item_id)

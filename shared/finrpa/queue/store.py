@@ -134,6 +134,10 @@ class QueueStore(ABC):
         """Items in id order after ``after_id`` (keyset pagination)."""
 
     @abstractmethod
+    def find_by_keys(self, queue: str, keys: Sequence[str]) -> dict[str, WorkItem]:
+        """The items of ``queue`` with these business keys, by key (missing keys left out)."""
+
+    @abstractmethod
     def children(self, item_id: int) -> list[WorkItem]:
         """Items whose parent is ``item_id``."""
 

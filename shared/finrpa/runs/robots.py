@@ -13,6 +13,7 @@ import tomllib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
@@ -81,7 +82,7 @@ class StepResult:
 
 def step_environment(
     robot: RobotDefinition, step: RobotStep, run_id: str, input_dir: Path | None,
-    output_dir: Path, database_url: str,
+    output_dir: Path, database_url: str, started_at: str,
 ) -> dict[str, str]:
     """The environment a step runs with: adapter, database, queues, run id, folders."""
     env = dict(os.environ)
@@ -90,6 +91,7 @@ def step_environment(
         FINRPA_DATABASE_URL=database_url,
         FINRPA_RUN_ID=run_id,
         FINRPA_ROBOT=robot.name,
+        FINRPA_RUN_STARTED=started_at,
         FINRPA_OUTPUT_DIR=str(output_dir.resolve()),
     )
     if input_dir is not None:
@@ -112,13 +114,15 @@ def run_robot(
 ) -> list[StepResult]:
     """Run the robot's steps in order; stop at the first step that fails."""
     run_id = run_id or uuid.uuid4().hex[:12]
+    started_at = datetime.now(UTC).isoformat()
     results: list[StepResult] = []
     for step in robot.steps:
         log_dir = output_dir / "logs" / step.task
         log_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "robocorp.tasks", "run", str(robot.tasks_file),
                    "-t", step.task, "--output-dir", str(log_dir), "--console-colors", "plain"]
-        env = step_environment(robot, step, run_id, input_dir, output_dir, database_url)
+        env = step_environment(robot, step, run_id, input_dir, output_dir, database_url,
+                               started_at)
         with open(log_dir / "console.txt", "wb") as console:
             process = subprocess.Popen(command, env=env, stdout=console, stderr=subprocess.STDOUT)
             if on_step is not None:
