@@ -27,8 +27,7 @@ def attach(
     now: datetime,
 ) -> AttachedFile:
     """Attach ``content`` to the item as ``name``, replacing a file of that name."""
-    if not name or "/" in name or "\\" in name or name in {".", ".."}:
-        raise QueueError(f"invalid file name {name!r}: a plain name without folders is needed")
+    check_file_name(name)
     digest = hashlib.sha256(content).hexdigest()
     connection.execute(
         dialect_insert(file_blobs)
@@ -44,6 +43,19 @@ def attach(
         )
     )
     return AttachedFile(name=name, sha256=digest, size=len(content))
+
+
+def check_file_name(name: str) -> str:
+    """``name`` if it is a plain file name; QueueError otherwise (no folders, no ..)."""
+    if not name or "/" in name or "\\" in name or name in {".", ".."}:
+        raise QueueError(f"invalid file name {name!r}: a plain name without folders is needed")
+    return name
+
+
+def checked_files(files: dict[str, bytes]) -> list[tuple[str, str, bytes]]:
+    """(name, sha256, content) for files to attach, names checked."""
+    return [(check_file_name(name), hashlib.sha256(content).hexdigest(), content)
+            for name, content in files.items()]
 
 
 def detach(connection: Connection, item_id: int, name: str) -> None:

@@ -215,6 +215,10 @@ class SqliteHotPath(HotPath):
                 "SELECT id, business_key FROM work_items WHERE id > ? ORDER BY id", (last_id,)
             ).fetchall()
             inserted = _inserted_items(queue, rows, new_ids, now)
+            blobs, attached = _files_of(rows, inserted, at)
+            if attached:
+                connection.executemany(_BLOB_SQL.replace("%s", "?"), blobs)
+                connection.executemany(_ITEM_FILE_SQL.replace("%s", "?"), attached)
             existing = self._existing(connection, queue, _missing_keys(rows, inserted))
         return match_results(rows, inserted, existing)
 
@@ -230,6 +234,45 @@ class SqliteHotPath(HotPath):
                 found = item_from_row(_sqlite_row(values))
                 existing[found.business_key] = found
         return existing
+
+
+_BLOB_SQL = ("INSERT INTO file_blobs (sha256, size, content) VALUES (%s, %s, %s) "
+             "ON CONFLICT (sha256) DO NOTHING")
+_ITEM_FILE_SQL = ("INSERT INTO item_files (item_id, name, sha256, size, added_at) "
+                  "VALUES (%s, %s, %s, %s, %s)")
+
+
+def _files_of(rows: Sequence[dict[str, Any]], inserted: list[WorkItem],
+              added_at: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Blob rows and item_files rows for the files of the rows that were inserted."""
+    files_by_item = _files_by_item(rows, inserted)
+    blobs: dict[str, tuple[Any, ...]] = {}
+    attached: list[tuple[Any, ...]] = []
+    for item_id, files in files_by_item.items():
+        for name, digest, content in files:
+            blobs.setdefault(digest, (digest, len(content), content))
+            attached.append((item_id, name, digest, len(content), added_at))
+    return list(blobs.values()), attached
+
+
+def _files_by_item(rows: Sequence[dict[str, Any]],
+                   inserted: list[WorkItem]) -> dict[int, list[tuple[str, str, bytes]]]:
+    if not any(row.get("files") for row in rows):
+        return {}
+    first_by_key: dict[str, dict[str, Any]] = {}
+    unkeyed_rows = []
+    for row in rows:
+        if row["business_key"] is None:
+            unkeyed_rows.append(row)
+        else:
+            first_by_key.setdefault(row["business_key"], row)
+    unkeyed = iter(unkeyed_rows)
+    result = {}
+    for item in sorted(inserted, key=lambda i: i.id):
+        row = first_by_key[item.business_key] if item.business_key is not None else next(unkeyed)
+        if row.get("files"):
+            result[item.id] = row["files"]
+    return result
 
 
 def _inserted_items(queue: str, rows: Sequence[dict[str, Any]],
@@ -355,9 +398,14 @@ class PostgresHotPath(HotPath):
             "parents": [row["parent_id"] for row in rows],
             "runs": [row["run_id"] for row in rows],
         }
-        with self._driver() as connection:
+        with self._driver() as connection, connection.transaction():
             inserted = [item_from_row(_aware(row))
                         for row in connection.execute(self._ENQUEUE, params).fetchall()]
+            blobs, attached = _files_of(rows, inserted, now)
+            if attached:
+                with connection.cursor() as cursor:
+                    cursor.executemany(_BLOB_SQL, blobs)
+                    cursor.executemany(_ITEM_FILE_SQL, attached)
             missing = _missing_keys(rows, inserted)
             existing = {}
             if missing:

@@ -67,6 +67,7 @@ class FinrpaAdapter(BaseAdapter):
             lease_seconds=settings.lease_seconds,
         )
         self._reservations = 0
+        self._evidence: dict[int, Any] = {}
         atexit.register(self.consumer.close)
 
     # -- inputs ------------------------------------------------------------------------
@@ -99,12 +100,7 @@ class FinrpaAdapter(BaseAdapter):
             self.consumer.finished(numeric_id)
 
     def _take_evidence(self, item_id: int) -> Any:
-        payload = self.store.get(item_id).payload
-        if not isinstance(payload, dict) or EVIDENCE_KEY not in payload:
-            return None
-        remaining = {key: value for key, value in payload.items() if key != EVIDENCE_KEY}
-        self.store.save_payload(item_id, remaining, actor=self.owner)
-        return payload[EVIDENCE_KEY]
+        return self._evidence.pop(item_id, None)
 
     # -- outputs -----------------------------------------------------------------------
 
@@ -127,6 +123,11 @@ class FinrpaAdapter(BaseAdapter):
 
     def save_payload(self, item_id: str, payload: Any) -> None:
         self._require_real(item_id)
+        if isinstance(payload, dict) and EVIDENCE_KEY in payload:
+            # Evidence is not payload: kept aside (never validated or stored in the payload)
+            # until the item is released as a business exception.
+            payload = dict(payload)
+            self._evidence[int(item_id)] = payload.pop(EVIDENCE_KEY)
         self.store.save_payload(int(item_id), payload, actor=self.owner)
 
     def list_files(self, item_id: str) -> list[str]:
