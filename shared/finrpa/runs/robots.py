@@ -11,10 +11,11 @@ import subprocess
 import sys
 import tomllib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -111,20 +112,28 @@ def run_robot(
     database_url: str,
     run_id: str | None = None,
     on_step: Callable[[RobotStep, subprocess.Popen[bytes]], None] | None = None,
+    command_prefix: Sequence[str] = (),
+    popen_options: Mapping[str, Any] | None = None,
 ) -> list[StepResult]:
-    """Run the robot's steps in order; stop at the first step that fails."""
+    """Run the robot's steps in order; stop at the first step that fails.
+
+    ``command_prefix`` goes before each step's command (the scheduled runs' guard), and
+    ``popen_options`` to subprocess.Popen (a new process group, for instance).
+    """
     run_id = run_id or uuid.uuid4().hex[:12]
     started_at = datetime.now(UTC).isoformat()
     results: list[StepResult] = []
     for step in robot.steps:
         log_dir = output_dir / "logs" / step.task
         log_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "robocorp.tasks", "run", str(robot.tasks_file),
-                   "-t", step.task, "--output-dir", str(log_dir), "--console-colors", "plain"]
+        command = [*command_prefix, sys.executable, "-m", "robocorp.tasks", "run",
+                   str(robot.tasks_file), "-t", step.task, "--output-dir", str(log_dir),
+                   "--console-colors", "plain"]
         env = step_environment(robot, step, run_id, input_dir, output_dir, database_url,
                                started_at)
         with open(log_dir / "console.txt", "wb") as console:
-            process = subprocess.Popen(command, env=env, stdout=console, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(command, env=env, stdout=console, stderr=subprocess.STDOUT,
+                                       **(popen_options or {}))
             if on_step is not None:
                 on_step(step, process)
             returncode = process.wait()
