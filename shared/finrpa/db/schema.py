@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -21,7 +22,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -38,6 +41,9 @@ metadata = MetaData(
 #: 64-bit ids on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
+#: Case-folded search keys compare byte-wise on both databases ("C" collation on PostgreSQL), so
+#: a prefix search is an index range scan whatever the server's default collation.
+SearchKey = String(300).with_variant(String(300, collation="C"), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -75,6 +81,7 @@ queues = Table(
     Column("payload_model", String(300), nullable=True),
     Column("editable_fields", Json, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("summary_extractor", String(300), nullable=True),
 )
 
 work_items = Table(
@@ -100,6 +107,14 @@ work_items = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("queue", "business_key", name="uq_work_items_queue_business_key"),
+    # What the review queue lists, filters and sorts by (finrpa.queue.summaries); written when an
+    # item enters needs_review or failed. Keys are case-folded; the amount is in cents.
+    Column("summary_title", String(300), nullable=True),
+    Column("summary_supplier", String(300), nullable=True),
+    Column("summary_supplier_key", SearchKey, nullable=True),
+    Column("summary_reference", SearchKey, nullable=True),
+    Column("summary_amount_minor", BigInteger, nullable=True),
+    Column("summary_currency", String(3), nullable=True),
 )
 
 # The claim path reads this partial index; the state literal must reach the server as a literal
@@ -116,6 +131,29 @@ Index(
 # in_progress at a time). One index serves all three: each index costs every state change.
 Index("ix_work_items_state_queue", work_items.c.state, work_items.c.queue)
 Index("ix_work_items_parent", work_items.c.parent_id)
+
+#: The states the review queue shows. Queries repeat this predicate word for word so that both
+#: databases use the partial indexes below (SQLite matches the predicate's text).
+REVIEW_STATES_SQL = "state IN ('needs_review', 'failed')"
+#: (name, columns) of the review queue's partial indexes, one per sort order and filter. Each
+#: leads with its key and the id (the keyset order); the trailing columns let a scan test the
+#: state, reason and amount filters inside the index and visit only the rows that pass.
+REVIEW_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ix_work_items_review_id", ("id", "state", "reason_code")),
+    ("ix_work_items_review_queue", ("queue", "id", "state")),
+    ("ix_work_items_review_reason", ("reason_code", "id", "state")),
+    ("ix_work_items_review_assignee", ("assignee", "id", "state")),
+    ("ix_work_items_review_due", ("due_at", "id", "state", "reason_code")),
+    ("ix_work_items_review_amount", ("summary_amount_minor", "id", "state", "reason_code")),
+    ("ix_work_items_review_supplier", ("summary_supplier_key", "id", "state", "reason_code",
+                                       "summary_amount_minor")),
+    ("ix_work_items_review_reference", ("summary_reference", "id", "state")),
+)
+for _name, _columns in REVIEW_INDEXES:
+    Index(_name, *(work_items.c[column] for column in _columns),
+          postgresql_where=text(REVIEW_STATES_SQL), sqlite_where=text(REVIEW_STATES_SQL))
+# Item counts per run, and a run's items on the review page.
+Index("ix_work_items_run_id", work_items.c.run_id)
 
 item_events = Table(
     "item_events",
@@ -148,6 +186,148 @@ item_files = Table(
     Column("size", BigInteger, nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
 )
+
+# -- robot runs (migration 0003) ------------------------------------------------------------
+
+#: One row per attempt of a firing; the unique key makes concurrent schedulers insert it once.
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("schedule", String(100), nullable=False),
+    Column("robot", String(100), nullable=False),
+    Column("nominal_time", UTCDateTime, nullable=False),
+    Column("attempt", Integer, nullable=False, server_default="1"),
+    Column("retry_of", Id, ForeignKey("runs.id"), nullable=True),
+    Column("origin", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("overlap", String(20), nullable=False),
+    Column("config", Json, nullable=False),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("duration_s", Float, nullable=True),
+    Column("lease_owner", String(200), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("exit_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("items_done", Integer, nullable=True),
+    Column("items_exceptions", Integer, nullable=True),
+    Column("items_failed", Integer, nullable=True),
+    Column("artifacts_dir", String(1000), nullable=True),
+    UniqueConstraint("schedule", "nominal_time", "attempt", name="uq_runs_schedule"),
+)
+Index(
+    "ix_runs_claimable",
+    runs.c.available_at,
+    runs.c.id,
+    postgresql_where=text("status = 'queued'"),
+    sqlite_where=text("status = 'queued'"),
+)
+Index("ix_runs_schedule_status", runs.c.schedule, runs.c.status)
+Index("ix_runs_status", runs.c.status)
+
+#: Pause flag and the last nominal firing handled, per schedule, shared by every scheduler.
+schedule_state = Table(
+    "schedule_state",
+    metadata,
+    Column("schedule", String(100), primary_key=True),
+    Column("paused", Boolean, nullable=False, server_default=false()),
+    Column("paused_by", String(200), nullable=True),
+    Column("paused_at", UTCDateTime, nullable=True),
+    Column("last_seen", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Alerts waiting to be mailed; ``event_key`` makes each event one message.
+alert_outbox = Table(
+    "alert_outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_key", String(300), nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("recipients", Json, nullable=False),
+    Column("subject", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("run_id", Id, nullable=True),
+    Column("item_id", Id, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(200), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("event_key", name="uq_alert_outbox_event_key"),
+)
+Index(
+    "ix_alert_outbox_unsent",
+    alert_outbox.c.next_attempt_at,
+    postgresql_where=text("sent_at IS NULL"),
+    sqlite_where=text("sent_at IS NULL"),
+)
+
+# -- people: accounts, API tokens, sign-in attempts and four-eyes approvals (finrpa.review) --
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("language", String(5), nullable=False, server_default="fi"),
+    Column("password_hash", String(300), nullable=True),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    # Bumped on sign-out and password change: every older session cookie stops working.
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+Index("ix_api_tokens_user", api_tokens.c.user_id)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("address", String(100), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+)
+Index("ix_login_attempts_name", login_attempts.c.name, login_attempts.c.at)
+Index("ix_login_attempts_address", login_attempts.c.address, login_attempts.c.at)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("item_id", Id, ForeignKey("work_items.id"), nullable=False),
+    # The event that put the item into review: an approval counts for that stay only.
+    Column("round_event_id", Id, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("closed_by", String(200), nullable=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+)
+#: At most one approval per item waits for its second person.
+Index("ix_approvals_pending", approvals.c.item_id, unique=True,
+      postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'"))
+Index("ix_approvals_item", approvals.c.item_id, approvals.c.id)
 
 #: Statements that make item_events append-only at the database, per dialect.
 APPEND_ONLY_DDL: dict[str, list[str]] = {

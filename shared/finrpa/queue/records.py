@@ -104,3 +104,5 @@ class QueueConfig(BaseModel):
     lease_seconds: float = 300.0
     payload_model: str | None = None
     editable_fields: list[str] | None = None
+    #: ``module:function`` building the review list's summary (finrpa.queue.summaries).
+    summary_extractor: str | None = None

@@ -42,7 +42,7 @@ from finrpa.queue.records import (
     QueueStats,
     WorkItem,
 )
-from finrpa.queue.store import QueueStore
+from finrpa.queue.review_ops import ReviewOperations
 
 Clock = Callable[[], datetime]
 
@@ -51,7 +51,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class SqlQueueStore(QueueStore):
+class SqlQueueStore(ReviewOperations):
     """QueueStore over an SQLAlchemy engine (SQLite file or PostgreSQL)."""
 
     def __init__(
@@ -138,36 +138,11 @@ class SqlQueueStore(QueueStore):
         if not new_items:
             return []
         now = self.clock()
-        if not any(new_item.files for new_item in new_items):
-            with self._write() as connection:
-                config = self._ensure_queue(connection, queue)
-            rows = [self._new_row(queue, config, new_item, now) for new_item in new_items]
-            return [EnqueueResult.model_construct(item=item, created=created)
-                    for item, created in self._hot.enqueue(queue, rows, actor, now)]
         with self._write() as connection:
             config = self._ensure_queue(connection, queue)
-            rows = [self._new_row(queue, config, new_item, now) for new_item in new_items]
-            inserted = self._insert_rows(connection, rows)
-            results = self._match_inserted(connection, queue, rows, inserted)
-            created = [result.item for result in results if result.created]
-            if created:
-                connection.execute(
-                    insert(item_events),
-                    [
-                        {
-                            "item_id": item.id, "at": now, "actor": actor, "action": "enqueue",
-                            "from_state": None, "to_state": ItemState.PENDING.value,
-                            "detail": {"business_key": item.business_key,
-                                       "parent_id": item.parent_id, "run_id": item.run_id},
-                        }
-                        for item in created
-                    ],
-                )
-            for new_item, result in zip(new_items, results, strict=True):
-                if result.created:
-                    for name, content in new_item.files.items():
-                        blobs.attach(connection, self._insert, result.item.id, name, content, now)
-        return results
+        rows = [self._new_row(queue, config, new_item, now) for new_item in new_items]
+        return [EnqueueResult.model_construct(item=item, created=created)
+                for item, created in self._hot.enqueue(queue, rows, actor, now)]
 
     def _new_row(
         self, queue: str, config: QueueConfig, new_item: NewItem, now: datetime
@@ -183,53 +158,10 @@ class SqlQueueStore(QueueStore):
             "attempts": 0,
             "parent_id": new_item.parent_id,
             "run_id": new_item.run_id,
+            "files": blobs.checked_files(new_item.files),
             "created_at": now,
             "updated_at": now,
         }
-
-    def _insert_rows(
-        self, connection: Connection, rows: list[dict[str, Any]]
-    ) -> list[RowMapping]:
-        keyed = [row for row in rows if row["business_key"] is not None]
-        unkeyed = [row for row in rows if row["business_key"] is None]
-        inserted: list[RowMapping] = []
-        if keyed:
-            statement = (
-                self._insert(work_items)
-                .on_conflict_do_nothing(index_elements=["queue", "business_key"])
-                .returning(*work_items.c)
-            )
-            inserted += connection.execute(statement, keyed).mappings().all()
-        if unkeyed:
-            statement = insert(work_items).returning(*work_items.c, sort_by_parameter_order=True)
-            inserted += connection.execute(statement, unkeyed).mappings().all()
-        return inserted
-
-    def _match_inserted(
-        self,
-        connection: Connection,
-        queue: str,
-        rows: list[dict[str, Any]],
-        inserted: list[RowMapping],
-    ) -> list[EnqueueResult]:
-        by_key = {row["business_key"]: row for row in inserted if row["business_key"] is not None}
-        unkeyed = iter([row for row in inserted if row["business_key"] is None])
-        missing = [row["business_key"] for row in rows if row["business_key"] is not None
-                   and row["business_key"] not in by_key]
-        existing = reads.items_by_keys(connection, queue, missing)
-        results: list[EnqueueResult] = []
-        seen_in_batch: set[str] = set()
-        for row in rows:
-            key = row["business_key"]
-            if key is None:
-                results.append(EnqueueResult(item=reads.to_item(next(unkeyed)), created=True))
-            elif key in by_key and key not in seen_in_batch:
-                seen_in_batch.add(key)
-                results.append(EnqueueResult(item=reads.to_item(by_key[key]), created=True))
-            else:
-                found = by_key.get(key) or existing[key]
-                results.append(EnqueueResult(item=reads.to_item(found), created=False))
-        return results
 
     # -- claiming and leases -----------------------------------------------------------
 
@@ -389,7 +321,8 @@ class SqlQueueStore(QueueStore):
             if validated == row["payload"]:
                 return
             connection.execute(update(work_items).where(work_items.c.id == item_id)
-                               .values(payload=validated, updated_at=now))
+                               .values(payload=validated, updated_at=now,
+                                       **self._payload_summary(row, validated)))
             self._event(connection, item_id, actor, "payload_saved", row["state"], None,
                         {"changes": reads.payload_changes(row["payload"], validated)}, now)
 
@@ -479,6 +412,7 @@ class SqlQueueStore(QueueStore):
                values: dict[str, Any], now: datetime) -> None:
         if target is not ItemState.IN_PROGRESS:
             values = {"lease_owner": None, "lease_expires_at": None, **values}
+        values = self._with_summary(row, target, values)
         connection.execute(
             update(work_items).where(work_items.c.id == row["id"])
             .values(state=target.value, updated_at=now, **values)

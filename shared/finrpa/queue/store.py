@@ -103,6 +103,18 @@ class QueueStore(ABC):
         """Append an event that changes no state (a comment, an assignment)."""
 
     @abstractmethod
+    def assign(self, item_id: int, assignee: str | None, actor: str) -> WorkItem:
+        """Give an item in review (or failed) to ``assignee`` (None: nobody); an event records it.
+
+        InvalidTransition when the item is not waiting for people.
+        """
+
+    @abstractmethod
+    def postpone(self, item_id: int, until: datetime, actor: str,
+                 note: str | None = None) -> WorkItem:
+        """Hide an item in review until ``until`` (its ``available_at``); an event records it."""
+
+    @abstractmethod
     def save_payload(self, item_id: int, payload: Any, *, actor: str) -> None:
         """Replace the item's payload (validated by the queue's model)."""
 
