@@ -1,0 +1,180 @@
+"""The finrpa side of the matching benchmark: columns in, batch engine, exceptions out.
+
+Timed: building the order book (with receipts), the invoice table and the ledger from the
+columns, then ``match_batch`` including the full explanation of every exception. The
+explanation needs each exception's invoice: :class:`ColumnInvoices` rebuilds it from the
+columns, as a reader's cache of already-parsed invoices would hand it over.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from finrpa.domain.findings import Finding
+from finrpa.matching import (
+    Categorical,
+    InvoiceTable,
+    MatchLedger,
+    OrderBook,
+    OrderColumns,
+    ReasonCode,
+    match_batch,
+)
+from finrpa.matching.book import ReceiptColumns
+from finrpa.matching.ledger import InvoiceIdentity
+from finrpa.matching.tolerances import ToleranceProfile, parse_profile
+from finrpa.steps.invoice_model import (
+    DocumentSource,
+    Invoice,
+    InvoiceFormat,
+    InvoiceLine,
+    InvoiceType,
+    Party,
+    Payment,
+    Totals,
+)
+from matching_bench_data import LINES, BenchData, override_supplier
+
+
+class _Maker:
+    """Builds a frozen pydantic model from already-valid values without re-validating them
+    (what ``model_construct`` does, minus its per-field bookkeeping)."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+        self.defaults = {name: info.get_default(call_default_factory=True)
+                         for name, info in model.model_fields.items()}
+
+    def __call__(self, **values: Any) -> Any:
+        instance = self.model.__new__(self.model)
+        _set(instance, "__dict__", self.defaults | values)
+        _set(instance, "__pydantic_fields_set__", set(values))
+        _set(instance, "__pydantic_extra__", None)
+        _set(instance, "__pydantic_private__", None)
+        return instance
+
+
+_set = object.__setattr__
+_line, _invoice, _party, _totals = (_Maker(m) for m in (InvoiceLine, Invoice, Party, Totals))
+_source = _Maker(DocumentSource)
+_BUYER = _party(name="Esimerkkilän kaupunki")
+_PAYMENT = Payment()
+
+
+def _money(value: int) -> Decimal:
+    return Decimal(value).scaleb(-4)
+
+
+class ColumnInvoices:
+    """Invoice k of the benchmark columns as an :class:`Invoice` (built on demand)."""
+
+    def __init__(self, data: BenchData) -> None:
+        self.header = {name: values.tolist() for name, values in data.invoices.items()}
+        self.lines = data.lines
+
+    def __call__(self, k: int) -> Invoice:
+        h, c, first = self.header, self.lines, k * LINES
+        rows = slice(first, first + LINES)
+        columns = [c[name][rows].tolist() for name in (
+            "line_ref", "article", "name", "quantity", "unit_price", "vat_rate", "net_amount",
+            "vat_amount")]
+        lines = [
+            _line(line_id=str(i + 1), order_line_reference=str(ref) if ref >= 0 else None,
+                  article_id=article or None, name=name,
+                  invoiced_quantity=Decimal(quantity).scaleb(-6), unit_price=_money(price),
+                  vat_rate=_money(vat), net_amount=_money(net), vat_amount=_money(vat_amount))
+            for i, (ref, article, name, quantity, price, vat, net, vat_amount)
+            in enumerate(zip(*columns, strict=True))
+        ]
+        return _invoice(
+            source=_source(file=f"bench-{k}", format=InvoiceFormat.UBL, version="peppol-bis-3"),
+            invoice_type=InvoiceType.CREDIT_NOTE if h["credit"][k] else InvoiceType.INVOICE,
+            invoice_number=h["number"][k], invoice_date=date.fromordinal(h["invoice_date"][k]),
+            currency=h["currency"][k],
+            seller=_party(name=h["seller_name"][k], business_id=h["seller"][k] or None),
+            buyer=_BUYER, order_reference=h["po"][k] or None, lines=lines,
+            totals=_totals(gross=_money(h["gross"][k]), net=_money(h["net"][k]),
+                           vat=_money(h["vat"][k]), lines_net=_money(h["lines_net"][k])),
+            payment=_PAYMENT,
+        )
+
+
+def book_of(data: BenchData) -> OrderBook:
+    o = data.orders
+    columns = OrderColumns(
+        po_number=o["po"], line_number=o["line"],
+        supplier_business_id=Categorical.of_array(o["supplier"]),
+        supplier_name=Categorical.of_array(o["supplier_name"]),
+        item_code=o["item_code"], description=o["description"], quantity=o["quantity"],
+        unit=Categorical.of_array(o["unit"]), unit_price=o["unit_price"],
+        vat_rate=o["vat_rate"], currency=Categorical.of_array(o["currency"]),
+        closed=o["closed"], service=np.full(len(o["po"]), -1, dtype=np.int8),
+        received=np.zeros(len(o["po"]), dtype=np.int64),
+    )
+    r = data.receipts
+    return OrderBook.from_columns(columns, ReceiptColumns(r["po"], r["line"], r["quantity"]))
+
+
+def table_of(data: BenchData) -> InvoiceTable:
+    h, c = data.invoices, data.lines
+    n, m = len(h["po"]), len(c["quantity"])
+    bad = np.flatnonzero(h["bad_iban"])
+    findings = {int(k): [Finding(code="INVALID_BANK_ACCOUNT", message="IBAN check digits fail",
+                                 source=f"bench-{k}")] for k in bad}
+    content = np.where(h["bad_iban"] != 0, ReasonCode.INVALID_BANK_ACCOUNT.bit, 0)
+    return InvoiceTable(
+        po=h["po"], seller_business_id=h["seller"], seller_name=h["seller_name"],
+        number=h["number"], invoice_date=h["invoice_date"], currency=h["currency"],
+        credit=h["credit"], readable=np.ones(n, dtype=bool), gross=h["gross"], net=h["net"],
+        vat=h["vat"], lines_net=h["lines_net"], content=content.astype(np.int64),
+        exact_only=np.zeros(n, dtype=bool), line_start=np.arange(n + 1, dtype=np.int64) * LINES,
+        line_ref=c["line_ref"], elsewhere=np.zeros(m, dtype=bool), article=c["article"],
+        name=c["name"], quantity=c["quantity"], unit_price=c["unit_price"],
+        vat_rate=c["vat_rate"], net_amount=c["net_amount"], vat_amount=c["vat_amount"],
+        source=ColumnInvoices(data), findings=findings,
+    )
+
+
+def ledger_of(data: BenchData) -> MatchLedger:
+    ledger = MatchLedger()
+    q = data.prior_quantities
+    for po, line, quantity in zip(q["po"].tolist(), q["line"].tolist(), q["quantity"].tolist(),
+                                  strict=True):
+        ledger.add_quantity(po, line, Decimal(quantity).scaleb(-6))
+    s = data.prior_seen
+    for seller, number, gross, day, credit in zip(*(s[k].tolist() for k in (
+            "seller", "number", "gross", "invoice_date", "credit")), strict=True):
+        ledger.remember_identity(InvoiceIdentity(seller.replace("-", ""), number, _money(gross),
+                                                 date.fromordinal(day), credit))
+    return ledger
+
+
+def profile() -> ToleranceProfile:
+    return parse_profile({"suppliers": {override_supplier(): {"price_percent": "5",
+                                                              "quantity_percent": "10"}}})
+
+
+def run(data: BenchData) -> tuple[np.ndarray, dict[str, float], dict[str, int]]:
+    """Exception invoice indices, timings and reason counts."""
+    timings: dict[str, float] = {}
+    start = perf_counter()
+    book = book_of(data)
+    table = table_of(data)
+    ledger = ledger_of(data)
+    timings["load"] = perf_counter() - start
+    match_start = perf_counter()
+    result = match_batch(table, book, ledger, profile())
+    timings["match"] = perf_counter() - match_start
+    timings["total"] = perf_counter() - start
+    find_start = perf_counter()
+    match_batch(table, book, ledger, profile(), explain=False)  # the columnar pass alone
+    timings["find"] = perf_counter() - find_start
+    counts = {code.value: int(np.count_nonzero(result.reasons & code.bit)) for code in ReasonCode}
+    counts["explained"] = len(result.decisions)
+    return result.exceptions(), timings, counts

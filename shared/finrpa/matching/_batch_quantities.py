@@ -1,0 +1,205 @@
+"""The batch path's quantity pass: cumulative invoiced quantity against ordered and received.
+
+Only matched invoices count towards later ones, so in general invoice k's outcome depends on
+every earlier invoice on the same order line. Most order lines cannot go over at all: when the
+ledger's quantity plus *every positive quantity in the batch* stays within the limits, no
+subset can exceed them. Those rows are settled in one vectorised test; the few others
+("contested") are replayed invoice by invoice, in order, in exact ``Decimal`` arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+
+from finrpa.matching._batch_checks import Groups, product_gt
+from finrpa.matching._values import MISSING, QTY_DIGITS, QTY_SCALE, from_scaled, to_scaled
+from finrpa.matching.book import OrderBook
+from finrpa.matching.model import ReasonCode
+
+_ZERO = Decimal(0)
+_ORDER_BIT = ReasonCode.QUANTITY_EXCEEDS_ORDER.bit
+_RECEIPT_BIT = ReasonCode.QUANTITY_EXCEEDS_RECEIPT.bit
+
+
+@dataclass
+class Prior:
+    """The ledger's invoiced quantities per order row."""
+
+    exact: dict[int, Decimal]  # row -> quantity, for every row the ledger knows
+    scaled: np.ndarray  # int64 per row (0 where the quantity does not fit)
+    unfit: np.ndarray  # bool per row: quantity too precise for ``scaled``
+
+    @classmethod
+    def of(cls, invoiced: Mapping[tuple[str, int], Decimal], book: OrderBook) -> Prior:
+        scaled = np.zeros(len(book), dtype=np.int64)
+        unfit = np.zeros(len(book), dtype=bool)
+        keys, quantities = list(invoiced), list(invoiced.values())
+        codes = np.array([book.po_index.get(po, -1) for po, _ in keys], dtype=np.int64)
+        numbers = np.array([line for _, line in keys], dtype=np.int64)
+        rows = book.rows_of(codes, numbers).tolist() if keys else []
+        exact: dict[int, Decimal] = {}
+        for row, quantity in zip(rows, quantities, strict=True):
+            if row < 0:
+                continue
+            exact[row] = quantity
+            value = to_scaled(quantity, QTY_DIGITS)
+            if value is None:
+                unfit[row] = True
+            else:
+                scaled[row] = value
+        return cls(exact, scaled, unfit)
+
+
+@dataclass
+class Lines:
+    """The invoice lines the quantity pass reads."""
+
+    rows: np.ndarray  # int64 order row, -1 when unmatched
+    invoice: np.ndarray  # int64 invoice of each line
+    quantity: np.ndarray  # int64 millionths, MISSING when not stated
+    exact: dict[int, Decimal]  # line -> quantity, for lines too precise for ``quantity``
+    group: np.ndarray  # int64 tolerance group of each line's invoice
+
+    def decimal(self, line: int) -> Decimal:
+        """The exact quantity of a line (0 when not stated)."""
+        if line in self.exact:
+            return self.exact[line]
+        value = int(self.quantity[line])
+        return _ZERO if value == MISSING else from_scaled(value, QTY_DIGITS)
+
+
+def receipt_checked(
+    book: OrderBook, groups: Groups, rows: np.ndarray, group: np.ndarray
+) -> np.ndarray:
+    """True where a line's quantity is held against the receipts (goods, receipts checked)."""
+    c = book.columns
+    explicit = c.service[rows]
+    by_unit = groups.unit_service[group, c.unit.codes[rows]]
+    service = np.where(explicit >= 0, explicit == 1, by_unit)
+    return groups.check_receipts[group] & ~service
+
+
+def contested_rows(lines: Lines, book: OrderBook, groups: Groups, prior: Prior) -> np.ndarray:
+    """Rows where some subset of the batch's invoices could exceed a limit (bool per row)."""
+    on = np.flatnonzero(lines.rows >= 0)
+    rows, quantity = lines.rows[on], lines.quantity[on]
+    positive = np.where((quantity != MISSING) & (quantity > 0), quantity, 0)
+    total = prior.scaled.copy()
+    if positive.sum(dtype=np.float64) < 2.0**52:  # exact in float64: integers below 2**53
+        total += np.bincount(rows, weights=positive, minlength=len(total)).astype(np.int64)
+    else:
+        np.add.at(total, rows, positive)
+    touched = np.zeros(len(book), dtype=bool)
+    touched[rows] = True
+    forced = np.zeros(len(book), dtype=bool)
+    forced[rows[np.isin(on, np.fromiter(lines.exact, np.int64, len(lines.exact)))]] = True
+    c = book.columns
+    t_rows = np.flatnonzero(touched)
+    group = np.zeros(len(book), dtype=np.int64)
+    group[rows] = lines.group[on]
+    g = group[t_rows]
+    over_order = product_gt(total[t_rows], 100 * 10**4, c.quantity[t_rows],
+                            groups.quantity_factor[g])
+    over_receipt = receipt_checked(book, groups, t_rows, g) & (total[t_rows] > c.received[t_rows])
+    contested = np.zeros(len(book), dtype=bool)
+    contested[t_rows] = over_order | over_receipt | prior.unfit[t_rows] | forced[t_rows]
+    return contested
+
+
+def replay(
+    lines: Lines, book: OrderBook, groups: Groups, prior: Prior, contested: np.ndarray,
+    mask: np.ndarray,
+) -> dict[int, Decimal]:
+    """Decide the contested rows invoice by invoice: sets quantity bits in ``mask`` and returns,
+    for every line replayed, the quantity counted on its row before its invoice.
+
+    Quantities are exact multiples of a millionth as ints (a ``Fraction`` for a value that is
+    not), so the comparisons are those of the Decimal rules.
+    """
+    picked = np.flatnonzero((lines.rows >= 0) & contested[np.maximum(lines.rows, 0)])
+    rows = lines.rows[picked]
+    c = book.columns
+    columns = zip(
+        picked.tolist(), lines.invoice[picked].tolist(), rows.tolist(),
+        lines.quantity[picked].tolist(), c.quantity[rows].tolist(),
+        groups.quantity_factor[lines.group[picked]].tolist(), c.received[rows].tolist(),
+        receipt_checked(book, groups, rows, lines.group[picked]).tolist(), strict=True,
+    )
+    running: dict[int, int | Fraction] = {}
+    base: dict[int, int | Fraction] = {}
+    invoice, bits = -1, 0
+    local: dict[int, int | Fraction] = {}
+    for line, owner, row, stated, ordered, factor, received, checked in columns:
+        if owner != invoice:
+            _settle(mask, invoice, bits, local, running)
+            invoice, local, bits = owner, {}, 0
+        counted = running.get(row)
+        if counted is None:
+            counted = running[row] = _scaled(prior.exact.get(row, _ZERO))
+        base[line] = counted
+        quantity = _scaled(lines.exact[line]) if line in lines.exact else (
+            0 if stated == MISSING else stated)
+        after = counted + local.get(row, 0) + quantity
+        local[row] = local.get(row, 0) + quantity
+        if quantity > 0:
+            if after * 10**6 > ordered * factor:
+                bits |= _ORDER_BIT
+            if checked and after > received:
+                bits |= _RECEIPT_BIT
+    _settle(mask, invoice, bits, local, running)
+    return {line: _decimal(value) for line, value in base.items()}
+
+
+def _settle(mask: np.ndarray, invoice: int, bits: int, local: dict[int, int | Fraction],
+            running: dict[int, int | Fraction]) -> None:
+    """Close one invoice of the replay: its bits, and its quantities when it matched."""
+    if invoice < 0:
+        return
+    mask[invoice] |= bits
+    if mask[invoice] == 0:
+        for row, quantity in local.items():
+            running[row] += quantity
+
+
+def _scaled(value: Decimal) -> int | Fraction:
+    exact = Fraction(value) * QTY_SCALE
+    return exact.numerator if exact.denominator == 1 else exact
+
+
+def _decimal(value: int | Fraction) -> Decimal:
+    if isinstance(value, int):
+        return from_scaled(value, QTY_DIGITS)
+    return Decimal(value.numerator) / Decimal(value.denominator) / QTY_SCALE
+
+
+def settled_bases(
+    lines: Lines, wanted: np.ndarray, matched: np.ndarray, prior: Prior
+) -> dict[int, Decimal]:
+    """For the lines ``wanted`` (on uncontested rows), the quantity counted on their row before
+    their invoice: the ledger's plus that of earlier matched invoices."""
+    if len(wanted) == 0:
+        return {}
+    on_row = np.zeros(int(lines.rows.max()) + 1, dtype=bool)
+    on_row[lines.rows[wanted]] = True
+    selected = np.flatnonzero((lines.rows >= 0) & on_row[np.maximum(lines.rows, 0)])
+    rows = lines.rows[selected]
+    quantity = np.where(lines.quantity[selected] == MISSING, 0, lines.quantity[selected])
+    weight = np.where(matched[lines.invoice[selected]], quantity, 0)
+    order = np.lexsort((selected, rows))
+    sorted_rows, sorted_weight = rows[order], weight[order]
+    before = np.cumsum(sorted_weight) - sorted_weight
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    before -= np.repeat(before[starts], np.diff(np.r_[starts, len(sorted_rows)]))
+    at_line = np.empty_like(before)
+    at_line[order] = before  # back in the order of ``selected``
+    found = at_line[np.searchsorted(selected, wanted)]
+    return {
+        line: prior.exact.get(row, _ZERO) + from_scaled(value, QTY_DIGITS)
+        for line, row, value in zip(wanted.tolist(), lines.rows[wanted].tolist(),
+                                    found.tolist(), strict=True)
+    }

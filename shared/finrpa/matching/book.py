@@ -1,0 +1,361 @@
+"""The order book: purchase-order lines with their received quantities, stored as columns.
+
+Rows are kept sorted by (order, line number), so one order is a contiguous range of rows and a
+row is found by binary search. Both matching paths read the same columns: the per-invoice path
+through :meth:`OrderBook.order` and :meth:`OrderBook.find_row`, the batch path directly.
+Quantities are fixed-point in millionths and prices and VAT rates in ten thousandths (see
+:mod:`finrpa.matching._values`); an order value with more decimals is refused when the book
+is built.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from finrpa.matching._records import CLOSED, OPEN, OrderLine, Receipt
+from finrpa.matching._values import (
+    MONEY_DIGITS,
+    QTY_DIGITS,
+    business_key,
+    from_scaled,
+    text_key,
+    to_scaled,
+)
+
+LINE_BITS = 24  # line numbers below 2**24 share an int64 key with the order's code
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """A low-cardinality text column: ``labels[codes[i]]`` is row i's value."""
+
+    codes: np.ndarray
+    labels: list[str]
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> Categorical:
+        """Encode ``values``."""
+        index: dict[str, int] = {}
+        codes = [index.setdefault(value, len(index)) for value in values]
+        return cls(np.asarray(codes, dtype=np.int32), list(index))
+
+    @classmethod
+    def of_array(cls, values: np.ndarray) -> Categorical:
+        """Encode a numpy column (fast when equal values come in runs, as in order exports)."""
+        index: dict[str, int] = {}
+        codes = encode_runs(values, lambda heads: [index.setdefault(v, len(index)) for v in heads])
+        return cls(codes.astype(np.int32), list(index))
+
+    def take(self, rows: np.ndarray) -> Categorical:
+        """The rows ``rows`` of this column."""
+        return Categorical(self.codes[rows], self.labels)
+
+
+def encode_runs(values: np.ndarray, encode: Callable[[list[Any]], list[int]]) -> np.ndarray:
+    """``encode`` applied to the first value of every run of equal values, spread over the run."""
+    count = len(values)
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.ones(count, dtype=bool)
+    change[1:] = values[1:] != values[:-1]
+    heads = np.flatnonzero(change)
+    codes = np.asarray(encode(values[heads].tolist()), dtype=np.int64)
+    return np.repeat(codes, np.diff(np.append(heads, count)))
+
+
+@dataclass(frozen=True)
+class ReceiptColumns:
+    """Goods receipts as columns: order number, line number, quantity in millionths."""
+
+    po_number: np.ndarray
+    line_number: np.ndarray  # int64
+    quantity: np.ndarray  # int64
+
+
+@dataclass(frozen=True)
+class OrderColumns:
+    """The book's columns, one row per order line, sorted by (order, line number)."""
+
+    po_number: np.ndarray  # object: str
+    line_number: np.ndarray  # int64
+    supplier_business_id: Categorical
+    supplier_name: Categorical
+    item_code: np.ndarray  # object: str
+    description: np.ndarray  # object: str
+    quantity: np.ndarray  # int64, millionths
+    unit: Categorical
+    unit_price: np.ndarray  # int64, ten thousandths
+    vat_rate: np.ndarray  # int64, ten thousandths of a percent
+    currency: Categorical
+    closed: np.ndarray  # bool
+    service: np.ndarray  # int8: 1 service, 0 goods, -1 decided by unit
+    received: np.ndarray  # int64, millionths
+
+    def take(self, rows: np.ndarray) -> OrderColumns:
+        """The columns reordered (or filtered) by ``rows``."""
+        values: dict[str, Any] = {}
+        for name, column in vars(self).items():
+            values[name] = column.take(rows) if isinstance(column, Categorical) else column[rows]
+        return OrderColumns(**values)
+
+
+@dataclass
+class OrderBook:
+    """Order lines and receipts, indexed by order number. Build with :meth:`build` (records) or
+    :meth:`from_columns` (arrays, for large exports)."""
+
+    columns: OrderColumns
+    po_numbers: list[str]
+    po_index: dict[str, int]
+    po_start: np.ndarray  # int64, len(po_numbers) + 1
+    row_keys: np.ndarray = field(repr=False)  # int64, (order code << LINE_BITS) | line number
+
+    # -- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, order_lines: Iterable[OrderLine], receipts: Iterable[Receipt]) -> OrderBook:
+        """A book of ``order_lines`` with the sums of ``receipts`` (receipts for lines not in the
+        book are ignored). Raises ValueError for a repeated line or a value too precise to keep."""
+        lines = sorted(order_lines, key=lambda line: (line.po_number, line.line_number))
+        received: dict[tuple[str, int], Decimal] = {}
+        for receipt in receipts:
+            key = (receipt.po_number, receipt.line_number)
+            received[key] = received.get(key, Decimal(0)) + receipt.received_quantity
+        columns = OrderColumns(
+            po_number=np.array([line.po_number for line in lines] or [], dtype=object),
+            line_number=np.array([line.line_number for line in lines], dtype=np.int64),
+            supplier_business_id=Categorical.of(line.supplier_business_id for line in lines),
+            supplier_name=Categorical.of(line.supplier_name for line in lines),
+            item_code=np.array([line.item_code for line in lines], dtype=object),
+            description=np.array([line.description for line in lines], dtype=object),
+            quantity=_scaled_column(lines, "quantity", QTY_DIGITS),
+            unit=Categorical.of(line.unit for line in lines),
+            unit_price=_scaled_column(lines, "unit_price", MONEY_DIGITS),
+            vat_rate=_scaled_column(lines, "vat_rate", MONEY_DIGITS),
+            currency=Categorical.of(line.currency for line in lines),
+            closed=np.array([line.closed for line in lines], dtype=bool),
+            service=np.array([_service_flag(line.service) for line in lines], dtype=np.int8),
+            received=np.array(
+                [_exact(received.get((ln.po_number, ln.line_number), Decimal(0)), QTY_DIGITS, ln)
+                 for ln in lines],
+                dtype=np.int64,
+            ),
+        )
+        return cls._indexed(columns)
+
+    @classmethod
+    def from_columns(
+        cls, columns: OrderColumns, receipts: ReceiptColumns | None = None
+    ) -> OrderBook:
+        """A book of columns in any row order (sorted here when not grouped by order). With
+        ``receipts``, the received column is their sum per line (unknown lines are ignored)."""
+        book = cls._sorted(columns)
+        if receipts is not None:
+            po_index = book.po_index
+            codes = encode_runs(receipts.po_number, lambda heads: [po_index.get(p, -1)
+                                                                   for p in heads])
+            rows = book.rows_of(codes, receipts.line_number)
+            received = np.zeros(len(book), dtype=np.int64)
+            np.add.at(received, rows[rows >= 0], receipts.quantity[rows >= 0])
+            book.columns = replace(book.columns, received=received)
+        return book
+
+    @classmethod
+    def _sorted(cls, columns: OrderColumns) -> OrderBook:
+        po = columns.po_number
+        count = len(po)
+        change = np.ones(count, dtype=bool)
+        if count > 1:
+            change[1:] = po[1:] != po[:-1]
+        starts = np.flatnonzero(change)
+        labels = po[starts].tolist()
+        grouped = len(set(labels)) == len(labels)
+        if grouped:
+            codes = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, count)))
+            line = columns.line_number
+            ordered = bool(np.all((line[1:] > line[:-1]) | change[1:])) if count > 1 else True
+            if ordered:
+                return cls._indexed(columns)
+        else:
+            index: dict[str, int] = {}
+            codes = np.array([index.setdefault(p, len(index)) for p in po.tolist()], np.int64)
+        return cls._indexed(columns.take(np.lexsort((columns.line_number, codes))))
+
+    @classmethod
+    def _indexed(cls, columns: OrderColumns) -> OrderBook:
+        po, line = columns.po_number, columns.line_number
+        count = len(po)
+        if count and (line.min() < 0 or line.max() >= 2**LINE_BITS):
+            raise ValueError(f"order line numbers must be between 0 and {2**LINE_BITS - 1}")
+        change = np.ones(count, dtype=bool)
+        if count > 1:
+            change[1:] = po[1:] != po[:-1]
+        starts = np.flatnonzero(change)
+        po_numbers = po[starts].tolist()
+        po_index = {number: code for code, number in enumerate(po_numbers)}
+        if len(po_index) != len(po_numbers):
+            raise ValueError("order lines are not grouped by order")
+        po_start = np.append(starts, count).astype(np.int64)
+        codes = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(po_start))
+        row_keys = (codes << LINE_BITS) | line
+        if count > 1 and not bool(np.all(row_keys[1:] > row_keys[:-1])):
+            repeated = np.flatnonzero(row_keys[1:] == row_keys[:-1])[0]
+            raise ValueError(
+                f"order {po[repeated]} line {line[repeated]} appears more than once"
+            )
+        return cls(columns, po_numbers, po_index, po_start, row_keys)
+
+    # -- looking up --------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.columns.po_number)
+
+    @property
+    def row_po(self) -> np.ndarray:
+        """For every row, the code of its order."""
+        return np.repeat(np.arange(len(self.po_numbers), dtype=np.int64), np.diff(self.po_start))
+
+    def rows_of(self, po_codes: np.ndarray, line_numbers: np.ndarray) -> np.ndarray:
+        """Vectorised :meth:`row_in`: the row of each (order code, line number), -1 if absent."""
+        valid = (po_codes >= 0) & (line_numbers >= 0) & (line_numbers < 2**LINE_BITS)
+        keys = (po_codes[valid] << LINE_BITS) | line_numbers[valid]
+        found = np.searchsorted(self.row_keys, keys)
+        inside = found < len(self.row_keys)
+        hit = np.zeros(len(keys), dtype=bool)
+        hit[inside] = self.row_keys[found[inside]] == keys[inside]
+        rows = np.full(len(po_codes), -1, dtype=np.int64)
+        rows[np.flatnonzero(valid)[hit]] = found[hit]
+        return rows
+
+    def po_code(self, po_number: str | None) -> int:
+        """The order's code (its position), -1 when unknown or None."""
+        return -1 if po_number is None else self.po_index.get(po_number, -1)
+
+    def rows(self, po_code: int) -> range:
+        """The rows of order ``po_code``."""
+        return range(int(self.po_start[po_code]), int(self.po_start[po_code + 1]))
+
+    def order(self, po_number: str) -> list[OrderLine] | None:
+        """The order's lines by line number; None when the book has no such order."""
+        code = self.po_code(po_number)
+        return None if code < 0 else [self.line_at(row) for row in self.rows(code)]
+
+    def row_of(self, po_number: str, line_number: int) -> int:
+        """The row of one order line, -1 when absent."""
+        code = self.po_code(po_number)
+        return -1 if code < 0 else self.row_in(code, line_number)
+
+    def row_in(self, po_code: int, line_number: int) -> int:
+        """The row of line ``line_number`` of order ``po_code``, -1 when absent."""
+        rows = self.rows(po_code)
+        numbers = self.columns.line_number
+        row = bisect_left(numbers, line_number, rows.start, rows.stop)
+        return row if row < rows.stop and numbers[row] == line_number else -1
+
+    def received(self, po_number: str, line_number: int) -> Decimal:
+        """The quantity received on the line, summed over its receipts (0 when none)."""
+        row = self.row_of(po_number, line_number)
+        return Decimal(0) if row < 0 else self.received_at(row)
+
+    def received_at(self, row: int) -> Decimal:
+        """The quantity received on the order line in ``row``."""
+        return from_scaled(int(self.columns.received[row]), QTY_DIGITS)
+
+    def line_at(self, row: int) -> OrderLine:
+        """The order line stored in ``row``."""
+        c = self.columns
+        service = int(c.service[row])
+        return OrderLine(
+            str(c.po_number[row]),
+            int(c.line_number[row]),
+            c.supplier_business_id.labels[c.supplier_business_id.codes[row]],
+            c.supplier_name.labels[c.supplier_name.codes[row]],
+            str(c.item_code[row]),
+            str(c.description[row]),
+            from_scaled(int(c.quantity[row]), QTY_DIGITS),
+            c.unit.labels[c.unit.codes[row]],
+            from_scaled(int(c.unit_price[row]), MONEY_DIGITS, 2),
+            from_scaled(int(c.vat_rate[row]), MONEY_DIGITS),
+            c.currency.labels[c.currency.codes[row]],
+            CLOSED if c.closed[row] else OPEN,
+            None if service < 0 else service == 1,
+        )
+
+    def find_row(
+        self,
+        po_code: int,
+        line_reference: int | None,
+        article_key: str | None,
+        name_key: str | None,
+        unit_price: int | None,
+    ) -> tuple[int, str]:
+        """Match one invoice line to a row of order ``po_code``: (row or -1, how).
+
+        A line reference decides alone. Otherwise the article ID is compared with the item
+        code (case- and space-insensitively), then the description together with the unit price
+        (``unit_price`` scaled; None when the price is missing or too precise). The first
+        matching row by line number wins.
+        """
+        if line_reference is not None:
+            return self.row_in(po_code, line_reference), "line_reference"
+        c = self.columns
+        rows = self.rows(po_code)
+        if article_key is not None:
+            for row in rows:
+                if text_key(c.item_code[row]) == article_key:
+                    return row, "article_id"
+        if name_key is not None and unit_price is not None:
+            for row in rows:
+                if c.unit_price[row] == unit_price and text_key(c.description[row]) == name_key:
+                    return row, "description_price"
+        return -1, "none"
+
+    def supplier_business_id(self, po_code: int) -> str:
+        """The order's supplier business ID as the order states it (its first line's)."""
+        c = self.columns.supplier_business_id
+        return c.labels[c.codes[self.po_start[po_code]]]
+
+    def supplier_key(self, po_code: int) -> str | None:
+        """The order supplier's business ID in comparable form (see ``business_key``)."""
+        return business_key(self.supplier_business_id(po_code))
+
+    def currency(self, po_code: int) -> str:
+        """The order's currency (its first line's), upper case."""
+        c = self.columns.currency
+        return c.labels[c.codes[self.po_start[po_code]]].strip().upper()
+
+    def all_closed(self, po_code: int) -> bool:
+        """True when every line of the order is closed."""
+        return bool(self.closed_orders[po_code])
+
+    @cached_property
+    def closed_orders(self) -> np.ndarray:
+        """For every order, True when all its lines are closed."""
+        if not self.po_numbers:
+            return np.zeros(0, dtype=bool)
+        return np.logical_and.reduceat(self.columns.closed, self.po_start[:-1])
+
+
+def _service_flag(service: bool | None) -> int:
+    return -1 if service is None else int(service)
+
+
+def _exact(value: Decimal, digits: int, line: OrderLine) -> int:
+    scaled = to_scaled(value, digits)
+    if scaled is None:
+        raise ValueError(
+            f"order {line.po_number} line {line.line_number}: {value} has more than "
+            f"{digits} decimals or is too large"
+        )
+    return scaled
+
+
+def _scaled_column(lines: Sequence[OrderLine], name: str, digits: int) -> np.ndarray:
+    return np.array([_exact(getattr(line, name), digits, line) for line in lines], np.int64)

@@ -1,0 +1,60 @@
+"""The order book: building from records or columns, lookups, receipts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from finrpa.matching import Categorical, OrderBook, OrderColumns, Receipt
+from finrpa.matching.book import ReceiptColumns
+
+from .builders import order_line
+
+
+def test_build_sorts_and_sums_receipts() -> None:
+    lines = [order_line(2, po="B"), order_line(1, po="B"), order_line(1, po="A", unit="h")]
+    receipts = [Receipt("B", 2, Decimal("3"), date(2024, 1, 1)),
+                Receipt("B", 2, Decimal("1.5"), date(2024, 1, 2)),
+                Receipt("Z", 1, Decimal("9"), date(2024, 1, 2))]
+    book = OrderBook.build(lines, receipts)
+    assert [(line.po_number, line.line_number) for line in book.order("B") or []] == [
+        ("B", 1), ("B", 2)]
+    assert book.order("A") == [order_line(1, po="A", unit="h")]
+    assert book.order("nope") is None
+    assert book.received("B", 2) == Decimal("4.5")
+    assert book.received("B", 1) == 0 and book.received("Z", 1) == 0
+    assert book.order("A")[0].is_service and not book.order("B")[0].is_service  # type: ignore[index]
+
+
+def test_build_refuses_repeats_and_over_precise_values() -> None:
+    with pytest.raises(ValueError, match="appears more than once"):
+        OrderBook.build([order_line(1), order_line(1)], [])
+    with pytest.raises(ValueError, match="more than 4 decimals"):
+        OrderBook.build([order_line(1, unit_price="1.23456")], [])
+
+
+def test_from_columns_in_any_order_with_receipts() -> None:
+    po = np.array(["B", "A", "B"], dtype=object)
+    columns = OrderColumns(
+        po_number=po, line_number=np.array([2, 1, 1]),
+        supplier_business_id=Categorical.of_array(np.array(["1", "2", "1"], dtype=object)),
+        supplier_name=Categorical.of(["x", "y", "x"]),
+        item_code=np.array(["I2", "I1", "I1"], dtype=object),
+        description=np.array(["d2", "d1", "d1"], dtype=object),
+        quantity=np.array([5, 6, 7]) * 10**6, unit=Categorical.of(["PCE"] * 3),
+        unit_price=np.array([100_000, 200_000, 300_000]), vat_rate=np.array([255_000] * 3),
+        currency=Categorical.of(["EUR"] * 3), closed=np.array([False, True, False]),
+        service=np.array([-1, -1, 1], dtype=np.int8), received=np.zeros(3, dtype=np.int64),
+    )
+    receipts = ReceiptColumns(np.array(["B", "B", "Q"], dtype=object), np.array([2, 2, 1]),
+                              np.array([1, 2, 5]) * 10**6)
+    book = OrderBook.from_columns(columns, receipts)
+    assert book.po_numbers == ["B", "A"]  # grouped in order of first appearance
+    b1, b2 = book.order("B") or []
+    assert (b1.line_number, b1.quantity, b1.unit_price, b1.service) == (1, 7, Decimal("30.00"),
+                                                                      True)
+    assert (b2.item_code, book.received("B", 2)) == ("I2", 3)
+    assert book.all_closed(book.po_code("A")) and not book.all_closed(book.po_code("B"))
