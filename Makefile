@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test lint venv bench bench-queue bench-parse lock clean
+.PHONY: demo test lint venv bench bench-queue bench-parse bench-matching bench-web bench-scheduler lock clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "finrpa needs Python 3.11 or newer, found " + sys.version' 
@@ -39,7 +39,16 @@ bench-queue: $(BENCH_STAMP)
 bench-parse: $(BENCH_STAMP)
 	$(BIN)/python bench/parse_bench.py
 
-bench: bench-queue bench-parse
+bench-matching: $(BENCH_STAMP)
+	$(BIN)/python bench/matching_bench.py
+
+bench-web: $(BENCH_STAMP)
+	$(BIN)/python bench/web_bench.py
+
+bench-scheduler: $(BENCH_STAMP)
+	$(BIN)/python bench/scheduler_bench.py
+
+bench: bench-queue bench-parse bench-matching bench-web bench-scheduler
 
 # Refresh the pinned versions after changing dependency ranges in pyproject.toml.
 lock:

@@ -1,7 +1,7 @@
-"""``make demo``: run the example robot on the SQLite default and show what it left.
+"""``make demo``: run the invoice-matching robot on the sample batch, on the SQLite default.
 
-Runs end to end with real parts: the robot runs as robocorp-tasks subprocesses through the
-work-item adapter, on the queue in var/finrpa.db. Running it again adds nothing (business keys).
+Runs end to end with real parts: the robot's steps run as robocorp-tasks subprocesses through
+the work-item adapter, on the queue in var/finrpa.db. Running it again adds nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from finrpa.cli.main import app
 from finrpa.domain.items import ItemState
 from finrpa.queue.factory import open_store
 
-ROBOT = "example_robot"
-QUEUE = "example-suppliers"
+ROBOT = "invoice_matching"
+QUEUE = "invoice-matching"
 
 
 def main() -> int:
@@ -29,18 +29,22 @@ def main() -> int:
     except SystemExit as exc:  # typer.Exit from a failed step
         if exc.code:
             return int(exc.code)
-    store = open_store()
-    review = store.list_items(queue=QUEUE, state=ItemState.NEEDS_REVIEW)
-    console.rule("waiting for a person")
-    for item in review:
-        console.print(f"  item {item.id} [{item.reason_code}] {item.message}")
+    review = open_store().list_items(queue=QUEUE, state=ItemState.NEEDS_REVIEW, limit=1000)
+    console.rule(f"{len(review)} invoice(s) waiting for a person")
+    for item in review[:8]:
+        console.print(f"  item {item.id:>4} [{item.reason_code}] {item.message}", soft_wrap=True)
+    if len(review) > 8:
+        console.print(f"  ... and {len(review) - 8} more")
     console.print(
-        "\nNext:\n"
-        "  .venv/bin/finrpa queue stats                     counts per queue and state\n"
-        "  .venv/bin/finrpa queue list --state needs_review  what waits for review\n"
+        f"\nOutputs in {output}/: results.jsonl, summary.json, approved_for_payment.xlsx/.csv,"
+        " exceptions.xlsx\n\n"
+        "Review what the run left:\n"
+        "  .venv/bin/finrpa users add NAME --role reviewer     a reviewer's account, then\n"
+        "  .venv/bin/finrpa up        scheduler, worker and the review page on http://127.0.0.1:8000\n"
+        "  .venv/bin/finrpa queue list --queue invoice-matching --state needs_review\n"
         f"  .venv/bin/finrpa queue show {review[0].id if review else 'ID'}"
-        "                      one item, its evidence and history\n"
-        "Run `make demo` again: the same input adds no new items."
+        "      one item: payload, evidence and history\n"
+        "Run `make demo` again: the same input adds no new items and no new payment rows."
     )
     return 0
 

@@ -1,0 +1,82 @@
+"""Reading the robot's input folder: invoice files, purchase orders and goods receipts."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from finrpa.domain.calendar import BusinessCalendar
+from finrpa.domain.findings import Finding
+from finrpa.matching.book import OrderBook
+from finrpa.matching.model import OrderLine, Receipt
+from finrpa.steps.invoices import InvoiceReadResult, read_invoice_bytes
+from finrpa.steps.sheets import read_xlsx_rows
+from robots.invoice_matching.models import GoodsReceiptRow, PurchaseOrderRow
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+INVOICE_FOLDER = "invoices"
+
+
+@dataclass(frozen=True)
+class InvoiceFile:
+    """One file of the invoices folder, read."""
+
+    source: str  # relative to the input folder, e.g. invoices/INV-1.xml
+    name: str
+    content: bytes
+    sha256: str
+    read: InvoiceReadResult
+
+    @property
+    def sort_key(self) -> tuple[date, str]:
+        """Processing order: invoice date, then file name (unreadable files last)."""
+        invoice = self.read.invoice
+        return (invoice.invoice_date if invoice else date.max, self.name)
+
+
+def invoice_paths(input_dir: Path) -> list[Path]:
+    """The invoice files, in input order (by name); hidden files are skipped."""
+    folder = input_dir / INVOICE_FOLDER
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def source_of(input_dir: Path, path: Path) -> str:
+    return path.relative_to(input_dir).as_posix()
+
+
+def file_key(content: bytes) -> str:
+    """The work item's business key: the file's content hash (the same file is one item)."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def read_invoice_files(input_dir: Path) -> Iterator[InvoiceFile]:
+    """Every invoice file read into the invoice model (or findings), in input order."""
+    for path in invoice_paths(input_dir):
+        content = path.read_bytes()
+        source = source_of(input_dir, path)
+        yield InvoiceFile(source, path.name, content, file_key(content),
+                          read_invoice_bytes(content, source))
+
+
+def review_due(
+    due_date: date | None, calendar: BusinessCalendar, lead_days: int
+) -> datetime | None:
+    """When a person must have decided: the invoice's due date less the payment lead time
+    in business days, end of that day in Helsinki."""
+    if due_date is None:
+        return None
+    day = calendar.subtract_business_days(due_date, lead_days)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=HELSINKI)
+
+
+def load_order_book(input_dir: Path) -> tuple[OrderBook, list[Finding]]:
+    """Orders and receipts from the two workbooks; bad rows come back as findings."""
+    orders = read_xlsx_rows(input_dir / "purchase_orders.xlsx", PurchaseOrderRow)
+    receipts = read_xlsx_rows(input_dir / "goods_receipts.xlsx", GoodsReceiptRow)
+    order_lines = [OrderLine(**row.model_dump()) for row in orders.rows]
+    receipt_rows = [Receipt(**row.model_dump()) for row in receipts.rows]
+    return OrderBook.build(order_lines, receipt_rows), [*orders.findings, *receipts.findings]
