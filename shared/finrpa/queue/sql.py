@@ -9,8 +9,8 @@ go through the driver-level hot path (finrpa.queue.hotpath); the rest uses SQLAl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,8 +23,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
+from finrpa.db.access import dialect_insert, reading, writing
 from finrpa.db.engine import ensure_schema
 from finrpa.db.schema import item_events, queues, work_items
 from finrpa.domain.items import ItemAction, ItemState, next_state
@@ -74,19 +74,14 @@ class SqlQueueStore(ReviewOperations):
 
     # -- transactions -------------------------------------------------------------------
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
-            yield connection
+    def _write(self) -> AbstractContextManager[Connection]:
+        return writing(self.engine)
 
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(finrpa_readonly=True) as connection:
-            yield connection
+    def _read(self) -> AbstractContextManager[Connection]:
+        return reading(self.engine)
 
     def _insert(self, table: Any) -> Any:
-        dialect_module = postgresql if self._dialect == "postgresql" else sqlite
-        return dialect_module.insert(table)
+        return dialect_insert(self.engine, table)
 
     # -- queue settings ----------------------------------------------------------------
 

@@ -13,8 +13,8 @@ schedule's state row to make that check and the start one step.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,9 +31,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnClause
 
+from finrpa.db.access import dialect_insert, reading, writing
 from finrpa.db.engine import ensure_schema
 from finrpa.db.schema import runs, schedule_state
 from finrpa.errors import FinrpaError
@@ -78,18 +78,14 @@ class RunStore:
         if create_schema:
             ensure_schema(engine)
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
-            yield connection
+    def _write(self) -> AbstractContextManager[Connection]:
+        return writing(self.engine)
 
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(finrpa_readonly=True) as connection:
-            yield connection
+    def _read(self) -> AbstractContextManager[Connection]:
+        return reading(self.engine)
 
     def _insert(self, table: Any) -> Any:
-        return (postgresql if self._postgres else sqlite).insert(table)
+        return dialect_insert(self.engine, table)
 
     # -- schedule state ----------------------------------------------------------------
 
