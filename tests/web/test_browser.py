@@ -242,3 +242,33 @@ def test_queue_and_item_pages_have_no_serious_accessibility_violations(
         assert result["passes"], "axe ran no checks"
     assert problems == {url: [] for url in problems}
     context.close()
+
+
+def test_ops_opens_a_runs_log_and_its_scripts_are_sandboxed(browser: Any, site: Site) -> None:
+    from finrpa.runs.records import RunOutcome, RunStatus
+    from finrpa.runs.store import RunStore
+    from tests.runs.conftest import schedule_from
+
+    home = site.log.parent  # the server's FINRPA_HOME
+    store = RunStore(site.store.engine, create_schema=False)
+    schedule = schedule_from(home, "browser_closing", 'robot = "steady_robot"\n[trigger]\n'
+                             'type = "cron"\nexpression = "30 3 * * *"\n')
+    run = store.trigger(schedule, "olli")
+    assert store.claim("worker-b", 60) is not None
+    step = home / "runs" / str(run.id) / "logs" / "main"
+    step.mkdir(parents=True)
+    (step / "log.html").write_text(
+        "<!doctype html><title>log</title><p id=out>not run</p><script>"
+        "let c; try { c = 'readable:' + document.cookie } catch (e) { c = 'blocked' }"
+        "document.getElementById('out').textContent = 'ran ' + c</script>", encoding="utf-8")
+    store.finish(run.id, "worker-b", RunOutcome(RunStatus.SUCCEEDED, 0, None, str(step.parents[1])))
+    page = sign_in(browser, site, "olli")
+    page.get_by_role("link", name="Runs").click()
+    page.wait_for_url(f"{site.url}/runs")
+    page.locator(f"tr[data-run='{run.id}'] a", has_text=str(run.id)).click()
+    page.wait_for_url(f"{site.url}/runs/{run.id}")
+    assert "succeeded" in page.locator(".facts").inner_text()
+    page.goto(f"{site.url}/runs/{run.id}/log/main")
+    # the log's own script runs, in an opaque origin: the app's cookies are out of its reach
+    assert page.locator("#out").inner_text() == "ran blocked"
+    page.context.close()

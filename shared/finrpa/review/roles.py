@@ -4,7 +4,8 @@
 reviewer   works the exception queue: accept (below the four-eyes limit), reject, correct,
            postpone, assign, comment; may give the *first* of two approvals
 approver   everything a reviewer may, and the *second* approval above the four-eyes limit
-ops        sees failed items too and retries them; assigns and comments; decides nothing
+ops        sees failed items too and retries them; assigns and comments; decides nothing;
+           sees the robots' runs and their logs
 admin      manages accounts, sees and does what reviewers and ops do; never a second approval
            (who hands out accounts should not also release large payments)
 robot      a robot's own account: reads through the API, never decides
@@ -37,11 +38,12 @@ class Permission(StrEnum):
     SECOND_APPROVAL = "second_approval"
     RETRY = "retry"
     MANAGE_USERS = "manage_users"
+    SEE_RUNS = "see_runs"
 
 
 _REVIEWER = frozenset({Permission.VIEW, Permission.COMMENT, Permission.ASSIGN, Permission.DECIDE})
 _OPS = frozenset({Permission.VIEW, Permission.SEE_FAILED, Permission.COMMENT, Permission.ASSIGN,
-                  Permission.RETRY})
+                  Permission.RETRY, Permission.SEE_RUNS})
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REVIEWER: _REVIEWER,
     Role.APPROVER: _REVIEWER | {Permission.SECOND_APPROVAL},

@@ -19,7 +19,7 @@ from finrpa.errors import FinrpaError
 from finrpa.settings import Settings
 from finrpa.web.errors import api_error
 from finrpa.web.rendering import STATIC_DIR
-from finrpa.web.routes import api, auth, items, queue
+from finrpa.web.routes import api, auth, items, queue, runs, runs_api
 from finrpa.web.security import AuthGate, SecurityHeaders, csrf_guard
 from finrpa.web.services import build_services
 from finrpa.web.settings import WebSettings
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(FinrpaError, api_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, queue, items, api):
+    for module in (auth, queue, items, runs, api, runs_api):
         app.include_router(module.router)
 
     @app.get("/api/docs", include_in_schema=False)

@@ -8,6 +8,15 @@ from fastapi.responses import JSONResponse
 from finrpa.errors import FinrpaError, InvalidTransition, ItemNotFound, QueueError
 from finrpa.queue.payloads import InvalidPayload
 from finrpa.review.errors import ReviewConflict, ReviewError, ReviewRefused
+from finrpa.runs.records import RunNotFound
+
+
+class RunLogNotFound(FinrpaError):
+    """The run has no log of that step (or the step's name is no step of the run)."""
+
+    def __init__(self, run_id: int, step: str) -> None:
+        super().__init__(f"run {run_id} has no log of step {step!r}")
+
 
 #: (error type, HTTP status), most specific first.
 _STATUS: tuple[tuple[type[FinrpaError], int], ...] = (
@@ -15,6 +24,8 @@ _STATUS: tuple[tuple[type[FinrpaError], int], ...] = (
     (ReviewConflict, 409),
     (InvalidTransition, 409),
     (ItemNotFound, 404),
+    (RunNotFound, 404),
+    (RunLogNotFound, 404),
     (InvalidPayload, 422),
     (ReviewError, 422),
     (QueueError, 422),
@@ -38,6 +49,10 @@ def code_for(exc: FinrpaError) -> str:
         return "not_found"
     if isinstance(exc, InvalidPayload):
         return "invalid_payload"
+    if isinstance(exc, RunNotFound):
+        return "run_not_found"
+    if isinstance(exc, RunLogNotFound):
+        return "log_not_found"
     return "refused"
 
 

@@ -2,8 +2,8 @@
 
 Templates live in ``templates/pages`` (whole pages, extending ``base.html``) and
 ``templates/partials`` (fragments the JavaScript swaps in). Every template gets ``t`` (the
-user's translator: ``t("key")``, ``t.money(...)``, ``t.day(...)``), the principal, the CSRF token
-and ``static(name)``; nothing is ever marked safe.
+user's translator: ``t("key")``, ``t.money(...)``, ``t.day(...)``), the principal, the CSRF token,
+``static(name)`` and ``permitted(principal, "permission")``; nothing is ever marked safe.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from finrpa.review.roles import Permission, allows
 from finrpa.web.i18n import Translator
+from finrpa.web.security import Principal
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -38,11 +40,18 @@ def query(params: Mapping[str, Any], **changes: Any) -> str:
     return urlencode({key: value for key, value in merged.items() if value is not None})
 
 
+def permitted(principal: Principal | None, permission: str) -> bool:
+    """Whether the signed-in user has ``permission`` (for showing links only to those who may
+    follow them; the routes check again)."""
+    return principal is not None and allows(principal.user.role, Permission(permission),
+                                            principal.user.name)
+
+
 def make_environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    environment.globals.update(static=static_url, query=query)
+    environment.globals.update(static=static_url, query=query, permitted=permitted)
     return environment
 
 

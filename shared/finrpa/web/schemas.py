@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from finrpa.domain.items import ItemState
 from finrpa.queue.records import AttachedFile, ItemEvent, WorkItem
 from finrpa.review.approvals import Approval
+from finrpa.runs.records import RunRecord
 
 
 class Me(BaseModel):
@@ -128,3 +129,26 @@ class BulkOut(BaseModel):
 class Ok(BaseModel):
     ok: bool = True
     detail: dict[str, Any] | None = None
+
+
+class RunPage(BaseModel):
+    """A page of runs, newest first; ``next_before`` is the ``before`` of the next page."""
+
+    runs: list[RunRecord]
+    next_before: int | None
+
+
+class RunStepLog(BaseModel):
+    """Where one step's logs are (page addresses; None: not written)."""
+
+    task: str
+    log_url: str | None
+    console_url: str | None
+
+
+class RunDetailOut(BaseModel):
+    """One run, the first line of its error, and its step logs in step order."""
+
+    run: RunRecord
+    error_summary: str
+    logs: list[RunStepLog]

@@ -185,6 +185,12 @@ async def csrf_guard(request: Request) -> None:
 #: The Content-Security-Policy of every page: nothing but our own files.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: A robot's own ``log.html`` (robocorp's self-contained page, inline scripts and styles): shown
+#: as a sandboxed document of its own, in an opaque origin with no access to the app's cookies,
+#: pages or API, no network, no forms and no framing.
+LOG_CSP = ("sandbox allow-scripts allow-popups allow-downloads; default-src 'none'; "
+           "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+           "connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 #: The API documentation page loads Swagger UI from its CDN.
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
             "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: "
@@ -192,7 +198,11 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.j
 
 
 class SecurityHeaders:
-    """ASGI middleware adding CSP, nosniff, framing and caching headers to every response."""
+    """ASGI middleware adding CSP, nosniff, framing and caching headers to every response.
+
+    A response that sets its own Content-Security-Policy keeps it (only the robot log route
+    does, with :data:`LOG_CSP`); every other response gets :data:`CSP`.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -207,10 +217,11 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers: list[Any] = message.setdefault("headers", [])
                 csp = DOCS_CSP if path == "/api/docs" else CSP
-                extra = [(b"content-security-policy", csp.encode()),
-                         (b"x-content-type-options", b"nosniff"),
-                         (b"x-frame-options", b"DENY"),
-                         (b"referrer-policy", b"same-origin")]
+                own = any(name.lower() == b"content-security-policy" for name, _ in headers)
+                extra = [] if own else [(b"content-security-policy", csp.encode())]
+                extra += [(b"x-content-type-options", b"nosniff"),
+                          (b"x-frame-options", b"DENY"),
+                          (b"referrer-policy", b"same-origin")]
                 if not path.startswith("/static/"):
                     extra.append((b"cache-control", b"no-store"))
                 headers.extend(extra)

@@ -21,6 +21,9 @@ from finrpa.review.listing import ReviewListing
 from finrpa.review.logins import LoginPolicy
 from finrpa.review.roles import is_robot
 from finrpa.review.service import ReviewService
+from finrpa.runs.settings import RunSettings
+from finrpa.runs.store import RunStore
+from finrpa.settings import Settings
 from finrpa.web.caching import TtlCache
 from finrpa.web.i18n import Translator, load_catalogs
 from finrpa.web.rendering import make_environment
@@ -44,6 +47,8 @@ class Services:
     zone: ZoneInfo
     catalogs: dict[str, dict[str, str]]
     templates: Environment
+    runs: RunStore
+    run_settings: RunSettings
 
     lists: TtlCache[Any] = field(default_factory=lambda: TtlCache(10.0))
     principals: TtlCache[Principal | None] = field(default_factory=lambda: TtlCache(2.0))
@@ -75,6 +80,11 @@ class Services:
     def queue_names(self) -> list[str]:
         return self.lists.get("queues", self.listing.queue_names)  # type: ignore[no-any-return]
 
+    def run_schedules(self) -> list[str]:
+        """Names of the schedules that have runs, for the runs page's filter; kept 10 s."""
+        return self.lists.get(  # type: ignore[no-any-return]
+            "run_schedules", lambda: sorted(self.runs.latest_runs()))
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -102,4 +112,6 @@ def build_services(settings: WebSettings, engine: Engine | None = None) -> Servi
         logins=LoginPolicy(settings.login_failures_per_name, settings.login_failures_per_address,
                            timedelta(minutes=settings.login_window_minutes)),
         calendar=BusinessCalendar.finland(), zone=zone, catalogs=load_catalogs(),
-        templates=make_environment())
+        templates=make_environment(),
+        runs=RunStore(engine, create_schema=False),
+        run_settings=RunSettings(**settings.model_dump(include=set(Settings.model_fields))))
