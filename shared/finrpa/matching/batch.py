@@ -108,6 +108,14 @@ def match_batch(
     explain: bool = True,
 ) -> BatchResult:
     """Match every invoice of ``table`` in order; see the module docstring."""
+    with _collector_paused():
+        return _match(table, book, ledger, profile, explain)
+
+
+def _match(
+    table: InvoiceTable, book: OrderBook, ledger: MatchLedger, profile: ToleranceProfile,
+    explain: bool,
+) -> BatchResult:
     groups = Groups.of(profile, book.columns.unit.labels)
     mask = table.content.astype(np.int64, copy=True)
     header = check_headers(table, book, groups, mask)
@@ -125,21 +133,21 @@ def match_batch(
     decisions: dict[int, MatchDecision] = {}
     if explain:
         bases = _bases(lines, mask, contested, replayed, prior)
-        with _collector_paused():
-            for index in np.flatnonzero(mask).tolist():
-                decisions[index] = _explain(table, book, ledger, profile, lines, bases,
-                                            duplicates.get(index), index, int(mask[index]))
+        for index in np.flatnonzero(mask).tolist():
+            decisions[index] = _explain(table, book, ledger, profile, lines, bases,
+                                        duplicates.get(index), index, int(mask[index]))
     return BatchResult(mask, decisions, lines)
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while explanations are built.
+    """Pause the cyclic garbage collector during a batch.
 
-    They create many short-lived, acyclic objects (freed by reference counting), and every
-    full collection would walk all the objects already alive: the caller's columns and
-    records, millions of them. Measured: about 20 % of the batch's time. Collection resumes
-    afterwards; nothing is skipped for good.
+    The columnar pass (keys, codes) and the explanations create many short-lived, acyclic
+    objects (freed by reference counting), and every full collection would walk all the objects
+    already alive: the caller's columns and records, millions of them. Measured: about 20 % of
+    the explanations' time, and up to 0.7 s of the columnar pass on 200,000 invoices.
+    Collection resumes afterwards; nothing is skipped for good.
     """
     enabled = gc.isenabled()
     gc.disable()
