@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from finrpa.domain.items import ItemState
-from finrpa.queue.records import WorkItem
+from finrpa.queue.records import AttachedFile, WorkItem
 
 COLUMNS = (
     "id", "queue", "business_key", "state", "priority", "payload", "due_at", "available_at",
@@ -36,6 +36,7 @@ _DATE_COLUMNS = ("due_at", "available_at", "lease_expires_at", "created_at", "up
 _JSON_COLUMNS = ("payload", "evidence")
 _SELECT_COLUMNS = ", ".join(COLUMNS)
 _MAX_ID = "SELECT coalesce(max(id), 0) FROM work_items"
+_LIST_FILES = "SELECT name, sha256, size FROM item_files WHERE item_id = ? ORDER BY name"
 
 
 def item_from_row(row: dict[str, Any]) -> WorkItem:
@@ -46,6 +47,8 @@ def item_from_row(row: dict[str, Any]) -> WorkItem:
 
 class HotPath:
     """Driver-level enqueue/claim/complete for one engine; thread-safe, one connection."""
+
+    _mark = "?"  # the driver's parameter placeholder
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -96,6 +99,13 @@ class HotPath:
 
     def complete(self, item_id: int, owner: str, now: datetime) -> bool:
         raise NotImplementedError
+
+    def list_files(self, item_id: int) -> list[AttachedFile]:
+        """The item's attached files, by name."""
+        with self._driver() as connection:
+            rows = connection.execute(_LIST_FILES.replace("?", self._mark), (item_id,)).fetchall()
+        return [AttachedFile(name=row[0], sha256=row[1], size=row[2]) if isinstance(row, tuple)
+                else AttachedFile(**row) for row in rows]
 
 
 def match_results(
@@ -310,6 +320,8 @@ def _missing_keys(rows: Sequence[dict[str, Any]], inserted: list[WorkItem]) -> l
 
 class PostgresHotPath(HotPath):
     """The hot path on psycopg: one autocommitted statement per operation."""
+
+    _mark = "%s"
 
     _CLAIM = f"""
         WITH picked AS (

@@ -68,6 +68,7 @@ class FinrpaAdapter(BaseAdapter):
         )
         self._reservations = 0
         self._evidence: dict[int, Any] = {}
+        self._claimed: dict[int, Any] = {}
         atexit.register(self.consumer.close)
 
     # -- inputs ------------------------------------------------------------------------
@@ -79,6 +80,8 @@ class FinrpaAdapter(BaseAdapter):
             if self._reservations == 1:
                 return NO_INPUT_ID
             raise EmptyQueue(f"no pending work items in queue {self.input_queue!r}")
+        # The claim returned the item whole; robocorp loads its payload right after this.
+        self._claimed[item.id] = item.payload
         return str(item.id)
 
     def release_input(self, item_id: str, state: State, exception: dict | None = None) -> None:
@@ -97,6 +100,7 @@ class FinrpaAdapter(BaseAdapter):
             else:
                 self.store.fail_application(numeric_id, self.owner, code, message)
         finally:
+            self._claimed.pop(numeric_id, None)
             self.consumer.finished(numeric_id)
 
     def _take_evidence(self, item_id: int) -> Any:
@@ -119,7 +123,10 @@ class FinrpaAdapter(BaseAdapter):
         if item_id == NO_INPUT_ID:
             _mark_placeholder_released()
             return None
-        return self.store.get(int(item_id)).payload
+        numeric_id = int(item_id)
+        if numeric_id in self._claimed:
+            return self._claimed.pop(numeric_id)
+        return self.store.get(numeric_id).payload
 
     def save_payload(self, item_id: str, payload: Any) -> None:
         self._require_real(item_id)

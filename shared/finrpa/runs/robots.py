@@ -31,6 +31,8 @@ class RobotStep(BaseModel):
     task: str
     input_queue: str | None = None
     output_queue: str | None = None
+    prefetch: int = Field(default=1, ge=1, le=500,
+                          description="Items claimed per round trip (FINRPA_PREFETCH)")
 
 
 class RobotDefinition(BaseModel):
@@ -101,6 +103,7 @@ def step_environment(
         env["FINRPA_INPUT_QUEUE"] = step.input_queue
     if step.output_queue:
         env["FINRPA_OUTPUT_QUEUE"] = step.output_queue
+    env["FINRPA_PREFETCH"] = str(step.prefetch)
     return env
 
 
