@@ -249,6 +249,23 @@ def test_files_are_content_addressed(store: SqlQueueStore) -> None:
     assert store.get_file(first.id, "invoice.xml") == b"<a/>"
 
 
+@pytest.mark.parametrize("claimed", [True, False])
+def test_saved_payload_is_validated_and_audited(store: SqlQueueStore, claimed: bool) -> None:
+    store.configure_queue(QueueConfig(name="typed", payload_model=(
+        "tests.contract.payload_models:InvoiceWork")))
+    item = store.enqueue("typed", NewItem(payload={"invoice_number": "1", "amount": "5"})).item
+    if claimed:  # the robot's save of the item it holds takes the driver path
+        store.claim("typed", "w1")
+    with pytest.raises(InvalidPayload, match="amount"):
+        store.save_payload(item.id, {"invoice_number": "1", "amount": "five"}, actor="w1")
+    store.save_payload(item.id, {"invoice_number": "1", "amount": "5"}, actor="w1")  # no change
+    store.save_payload(item.id, {"invoice_number": "1", "amount": "6.50"}, actor="w1")
+    assert store.get(item.id).payload["amount"] == "6.50"
+    saved = [e for e in store.events(item.id) if e.action == "payload_saved"]
+    assert len(saved) == 1 and saved[0].actor == "w1"
+    assert saved[0].detail == {"changes": {"amount": ["5", "6.50"]}}
+
+
 def test_find_by_keys(store: SqlQueueStore) -> None:
     first, second = add(store, "a"), add(store, "b")
     found = store.find_by_keys("invoices", ["b", "a", "missing"])

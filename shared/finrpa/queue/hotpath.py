@@ -17,14 +17,15 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from finrpa.domain.items import ItemState
+from finrpa.queue.reads import payload_changes
 from finrpa.queue.records import AttachedFile, WorkItem
 
 COLUMNS = (
@@ -37,6 +38,11 @@ _JSON_COLUMNS = ("payload", "evidence")
 _SELECT_COLUMNS = ", ".join(COLUMNS)
 _MAX_ID = "SELECT coalesce(max(id), 0) FROM work_items"
 _LIST_FILES = "SELECT name, sha256, size FROM item_files WHERE item_id = ? ORDER BY name"
+
+
+def _get(row: Any, index: int) -> Any:
+    """A column of a driver row: a tuple (sqlite3) or a dict (psycopg dict_row)."""
+    return row[index] if isinstance(row, tuple) else list(row.values())[index]
 
 
 def item_from_row(row: dict[str, Any]) -> WorkItem:
@@ -98,6 +104,42 @@ class HotPath:
         raise NotImplementedError
 
     def complete(self, item_id: int, owner: str, now: datetime) -> bool:
+        raise NotImplementedError
+
+    def save_leased_payload(
+        self, item_id: int, validate: Callable[[str, Any], Any], actor: str, now: datetime
+    ) -> bool | None:
+        """Replace the payload of an item in progress, with its audit event, in one transaction.
+
+        ``validate(queue, current_payload)`` returns the payload to store. Returns None when the
+        item is not in progress (the caller takes the general path), else whether it changed.
+        """
+        mark = self._mark
+        with self._driver() as connection, self._write_block(connection):
+            row = connection.execute(
+                f"SELECT queue, state, payload FROM work_items WHERE id = {mark}"
+                + (" FOR UPDATE" if mark == "%s" else ""), (item_id,)).fetchone()
+            if row is None or _get(row, 1) != "in_progress":
+                return None
+            before = _get(row, 2)
+            before = json.loads(before) if isinstance(before, str) else before
+            payload = validate(_get(row, 0), before)
+            if payload == before:
+                return False
+            json_mark = mark if mark == "?" else f"{mark}::jsonb"
+            stamp = sqlite_time(now) if mark == "?" else now
+            connection.execute(
+                f"UPDATE work_items SET payload = {json_mark}, updated_at = {mark} "
+                f"WHERE id = {mark}", (json.dumps(payload), stamp, item_id))
+            detail = json.dumps({"changes": payload_changes(before, payload)})
+            connection.execute(
+                "INSERT INTO item_events (item_id, at, actor, action, from_state, to_state, "
+                f"detail) VALUES ({mark}, {mark}, {mark}, 'payload_saved', 'in_progress', NULL, "
+                f"{json_mark})", (item_id, stamp, actor, detail))
+        return True
+
+    def _write_block(self, connection: Any) -> AbstractContextManager[None]:
+        """A write transaction on the driver connection."""
         raise NotImplementedError
 
     def list_files(self, item_id: int) -> list[AttachedFile]:
@@ -183,14 +225,18 @@ class SqliteHotPath(HotPath):
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._driver() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        with self._driver() as connection, self._write_block(connection):
+            yield connection
+
+    @contextmanager
+    def _write_block(self, connection: Any) -> Iterator[None]:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
 
     def claim(self, queue: str, owner: str, limit: int, now: datetime,
               expires: datetime) -> list[WorkItem]:
@@ -377,6 +423,11 @@ class PostgresHotPath(HotPath):
                                       'run_id', run_id)
             FROM inserted)
         SELECT {_SELECT_COLUMNS} FROM inserted ORDER BY id"""
+
+    @contextmanager
+    def _write_block(self, connection: Any) -> Iterator[None]:
+        with connection.transaction():
+            yield
 
     def _on_connect(self, driver_connection: Any) -> None:
         from psycopg.rows import dict_row

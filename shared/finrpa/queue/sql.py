@@ -310,6 +310,14 @@ class SqlQueueStore(ReviewOperations):
 
     def save_payload(self, item_id: int, payload: Any, *, actor: str) -> None:
         now = self.clock()
+
+        def validated(queue: str, _before: Any) -> Any:
+            return validate_payload(self.queue_config(queue), payload)
+
+        # A robot saves the payload of the item it holds once or twice per item: on the driver.
+        # Items in review go the general way, which also refreshes the review summary columns.
+        if self._hot.save_leased_payload(item_id, validated, actor, now) is not None:
+            return
         with self._write() as connection:
             row = self._locked_row(connection, item_id)
             validated = validate_payload(self.queue_config(row["queue"]), payload)
