@@ -63,7 +63,7 @@ def test_clean_invoice_matches_with_evidence_and_explanation() -> None:
     assert line["order_line"]["unit_price"] == "10.00"
     assert line["invoice_line"]["unit_price"] == "10.00"
     assert line["reasons"] == [] and decision.evidence["reasons"] == []
-    assert line["receipt"] == {"received": "10", "checked": True}
+    assert line["receipt"] == {"quantity": "10", "checked": True}
     assert line["tolerance"] == {"price_percent": "2", "price_amount": "20.00",
                                  "quantity_percent": "0"}
 

@@ -208,7 +208,8 @@ def _check_price(check: Check, facts: LineFacts, order: OrderLine, label: str, i
     percent = difference * HUNDRED / order.unit_price if order.unit_price else None
     entry["differences"]["unit_price"] = {
         "invoice": str(price), "order": str(order.unit_price), "difference": str(difference),
-        "percent": text(percent), "line_amount": str(line_amount)}
+        "percent": text(percent), "line_amount": str(line_amount),
+        "tolerance": f"{tolerance.price_percent} % or {tolerance.price_amount} per line"}
     if check.credit or difference < 0:
         return
     if difference * HUNDRED > tolerance.price_percent * order.unit_price or (
@@ -228,7 +229,7 @@ def _check_vat(check: Check, line: InvoiceLine, order: OrderLine, label: str, in
     if line.vat_rate is not None and line.vat_rate == order.vat_rate:
         return
     entry["differences"]["vat_rate"] = {"invoice": text(line.vat_rate),
-                                        "order": str(order.vat_rate)}
+                                        "order": str(order.vat_rate), "tolerance": "equal"}
     stated = f"{line.vat_rate} %" if line.vat_rate is not None else "no VAT rate"
     check.add(ReasonCode.VAT_MISMATCH,
               f"{label}: {stated} but the order line has {order.vat_rate} %", index,
@@ -246,7 +247,8 @@ def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: 
     check.counted[key] = check.counted.get(key, ZERO) + quantity
     check.matches.append(LineMatch(index, order, how, quantity, after, received))
     if received is not None:
-        entry["receipt"] = {"received": amount(received), "checked": tolerance.check_receipts}
+        # "quantity" lines the received quantity up with the invoiced and ordered ones.
+        entry["receipt"] = {"quantity": amount(received), "checked": tolerance.check_receipts}
     shown = {"before": amount(before), "this_invoice": amount(quantity), "after": amount(after)}
     entry["cumulative"] = shown
     if quantity <= 0:
@@ -255,13 +257,20 @@ def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: 
             f"earlier + {shown['this_invoice']} now)"
     if after * HUNDRED > order.quantity * (HUNDRED + tolerance.quantity_percent):
         ordered = amount(order.quantity)
-        entry["differences"]["quantity_ordered"] = {"invoiced": shown["after"], "ordered": ordered}
+        # Under "quantity", the page shows invoiced (in total), ordered and received side by side.
+        entry["differences"]["quantity"] = {
+            "invoice": shown["after"], "order": ordered,
+            "receipt": None if received is None else amount(received),
+            "difference": amount(after - order.quantity),
+            "tolerance": f"{tolerance.quantity_percent} % over the order"}
         check.add(ReasonCode.QUANTITY_EXCEEDS_ORDER,
                   f"{total} but {ordered} ordered; allowance {tolerance.quantity_percent} %",
                   index, invoiced=shown["after"], ordered=ordered)
     if received is not None and tolerance.check_receipts and after > received:
-        entry["differences"]["quantity_received"] = {"invoiced": shown["after"],
-                                                     "received": amount(received)}
+        entry["differences"].setdefault("quantity", {
+            "invoice": shown["after"], "order": amount(order.quantity),
+            "receipt": amount(received), "difference": amount(after - received),
+            "tolerance": "no more than received"})
         check.add(ReasonCode.QUANTITY_EXCEEDS_RECEIPT,
                   f"{total} but {amount(received)} received", index,
                   invoiced=shown["after"], received=amount(received))
@@ -286,17 +295,18 @@ def _label(line: InvoiceLine) -> str:
 def _invoice_side(line: InvoiceLine, facts: LineFacts) -> dict[str, Any]:
     quantity, price, vat, net = facts.raw_quantity, facts.unit_price, line.vat_rate, \
         line.net_amount
-    return {"article_id": line.article_id, "name": line.name,
+    # The same field names as the order side, so a reviewer reads each field across one row.
+    return {"line_number": line.order_line_reference, "item_code": line.article_id,
+            "description": line.name,
             "quantity": None if quantity is None else str(quantity), "unit": line.unit,
             "unit_price": None if price is None else str(price),
             "vat_rate": None if vat is None else str(vat),
-            "net_amount": None if net is None else str(net),
-            "order_line_reference": line.order_line_reference}
+            "net_amount": None if net is None else str(net)}
 
 
 def _order_side(order: OrderLine, service: bool) -> dict[str, Any]:
-    return {"po_number": order.po_number, "line_number": order.line_number,
-            "item_code": order.item_code, "description": order.description,
-            "quantity": str(order.quantity), "unit": order.unit,
-            "unit_price": str(order.unit_price), "vat_rate": str(order.vat_rate),
+    return {"line_number": order.line_number, "item_code": order.item_code,
+            "description": order.description, "quantity": str(order.quantity),
+            "unit": order.unit, "unit_price": str(order.unit_price),
+            "vat_rate": str(order.vat_rate), "po_number": order.po_number,
             "status": order.status, "service": service}
