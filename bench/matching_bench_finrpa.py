@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from time import perf_counter
 from typing import Any
 
@@ -52,6 +53,10 @@ class _Maker:
                          for name, info in model.model_fields.items()}
 
     def __call__(self, **values: Any) -> Any:
+        return self.of(values)
+
+    def of(self, values: dict[str, Any]) -> Any:
+        """The model of ``values`` (a dict the caller built; no keyword packing)."""
         instance = self.model.__new__(self.model)
         _set(instance, "__dict__", self.defaults | values)
         _set(instance, "__pydantic_fields_set__", set(values))
@@ -71,6 +76,24 @@ def _money(value: int) -> Decimal:
     return Decimal(value).scaleb(-4)
 
 
+# Prices, VAT rates and quantities repeat across invoices (amounts mostly do not, and a cache
+# would only cost them); a Decimal is immutable, so one object per value can be shared.
+_price = lru_cache(maxsize=1 << 16)(_money)
+
+
+@lru_cache(maxsize=1 << 16)
+def _quantity(value: int) -> Decimal:
+    return Decimal(value).scaleb(-6)
+
+
+@lru_cache(maxsize=1 << 10)
+def _reference(line_number: int) -> str | None:
+    return str(line_number) if line_number >= 0 else None
+
+
+_LINE_IDS = tuple(str(i + 1) for i in range(LINES))
+
+
 class ColumnInvoices:
     """Invoice k of the benchmark columns as an :class:`Invoice` (built on demand)."""
 
@@ -85,12 +108,13 @@ class ColumnInvoices:
             "line_ref", "article", "name", "quantity", "unit_price", "vat_rate", "net_amount",
             "vat_amount")]
         lines = [
-            _line(line_id=str(i + 1), order_line_reference=str(ref) if ref >= 0 else None,
-                  article_id=article or None, name=name,
-                  invoiced_quantity=Decimal(quantity).scaleb(-6), unit_price=_money(price),
-                  vat_rate=_money(vat), net_amount=_money(net), vat_amount=_money(vat_amount))
-            for i, (ref, article, name, quantity, price, vat, net, vat_amount)
-            in enumerate(zip(*columns, strict=True))
+            _line.of({"line_id": line_id, "order_line_reference": _reference(ref),
+                      "article_id": article or None, "name": name,
+                      "invoiced_quantity": _quantity(quantity), "unit_price": _price(price),
+                      "vat_rate": _price(vat), "net_amount": _money(net),
+                      "vat_amount": _money(vat_amount)})
+            for line_id, ref, article, name, quantity, price, vat, net, vat_amount
+            in zip(_LINE_IDS, *columns, strict=True)
         ]
         return _invoice(
             source=_source(file=f"bench-{k}", format=InvoiceFormat.UBL, version="peppol-bis-3"),

@@ -133,9 +133,11 @@ def _match(
     decisions: dict[int, MatchDecision] = {}
     if explain:
         bases = _bases(lines, mask, contested, replayed, prior)
-        for index in np.flatnonzero(mask).tolist():
-            decisions[index] = _explain(table, book, ledger, profile, lines, bases,
-                                        duplicates.get(index), index, int(mask[index]))
+        # The rich rules ask for the order line of every matched line of every exception.
+        with book.lines_prefetched(lines.rows[mask[lines.invoice] != 0]):
+            for index in np.flatnonzero(mask).tolist():
+                decisions[index] = _explain(table, book, ledger, profile, lines, bases,
+                                            duplicates.get(index), index, int(mask[index]))
     return BatchResult(mask, decisions, lines)
 
 
@@ -191,13 +193,13 @@ def _explain(
     lines: Lines, bases: dict[int, Decimal], duplicate: SeenInvoice | None, index: int,
     expected: int,
 ) -> MatchDecision:
-    columns = book.columns
+    start, stop = table.line_start[index : index + 2].tolist()
     view_bases: dict[tuple[str, int], Decimal] = {}
-    for line in range(int(table.line_start[index]), int(table.line_start[index + 1])):
-        row = int(lines.rows[line])
+    # Python values (tolist, the prefetched order line) rather than numpy scalar lookups.
+    for line, row in enumerate(lines.rows[start:stop].tolist(), start):
         if row >= 0:
-            key = (str(columns.po_number[row]), int(columns.line_number[row]))
-            view_bases[key] = bases[line]
+            order = book.line_at(row)
+            view_bases[(order.po_number, order.line_number)] = bases[line]
     view = _View(ledger, view_bases, duplicate)
     decision = decide(table.source(index), table.content_findings(index), book, view, profile)
     if mask_of(decision.reasons) != expected:

@@ -242,13 +242,15 @@ def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: 
     tolerance = check.tolerances
     key = (order.po_number, order.line_number)
     quantity = facts.quantity if facts.quantity is not None else ZERO
-    before = check.ledger.invoiced(*key) + check.counted.get(key, ZERO)
+    counted = check.counted.get(key, ZERO)
+    before = check.ledger.invoiced(*key) + counted
     after = before + quantity
-    check.counted[key] = check.counted.get(key, ZERO) + quantity
+    check.counted[key] = counted + quantity
     check.matches.append(LineMatch(index, order, how, quantity, after, received))
+    got = None if received is None else amount(received)  # shown up to three times below
     if received is not None:
         # "quantity" lines the received quantity up with the invoiced and ordered ones.
-        entry["receipt"] = {"quantity": amount(received), "checked": tolerance.check_receipts}
+        entry["receipt"] = {"quantity": got, "checked": tolerance.check_receipts}
     shown = {"before": amount(before), "this_invoice": amount(quantity), "after": amount(after)}
     entry["cumulative"] = shown
     if quantity <= 0:
@@ -260,20 +262,18 @@ def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: 
         # Under "quantity", the page shows invoiced (in total), ordered and received side by side.
         entry["differences"]["quantity"] = {
             "invoice": shown["after"], "order": ordered,
-            "receipt": None if received is None else amount(received),
-            "difference": amount(after - order.quantity),
+            "receipt": got, "difference": amount(after - order.quantity),
             "tolerance": f"{tolerance.quantity_percent} % over the order"}
         check.add(ReasonCode.QUANTITY_EXCEEDS_ORDER,
                   f"{total} but {ordered} ordered; allowance {tolerance.quantity_percent} %",
                   index, invoiced=shown["after"], ordered=ordered)
     if received is not None and tolerance.check_receipts and after > received:
-        entry["differences"].setdefault("quantity", {
-            "invoice": shown["after"], "order": amount(order.quantity),
-            "receipt": amount(received), "difference": amount(after - received),
-            "tolerance": "no more than received"})
-        check.add(ReasonCode.QUANTITY_EXCEEDS_RECEIPT,
-                  f"{total} but {amount(received)} received", index,
-                  invoiced=shown["after"], received=amount(received))
+        if "quantity" not in entry["differences"]:  # the order's excess, if any, comes first
+            entry["differences"]["quantity"] = {
+                "invoice": shown["after"], "order": amount(order.quantity), "receipt": got,
+                "difference": amount(after - received), "tolerance": "no more than received"}
+        check.add(ReasonCode.QUANTITY_EXCEEDS_RECEIPT, f"{total} but {got} received", index,
+                  invoiced=shown["after"], received=got)
 
 
 def amount(value: Decimal) -> str:
