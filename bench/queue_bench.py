@@ -193,9 +193,9 @@ def noaudit_worker(url: str, name: str, batch: int, ready: mp.Event, go: mp.Even
 def same_sql_enqueue(url: str, items: int) -> None:
     from datetime import UTC, datetime
 
-    from finrpa.queue.hotpath import PostgresHotPath as Pg
-    from finrpa.queue.hotpath import SqliteHotPath as Lite
     from finrpa.queue.hotpath import sqlite_time
+    from finrpa.queue.hotpath_postgres import PostgresHotPath as Pg
+    from finrpa.queue.hotpath_sqlite import SqliteHotPath as Lite
 
     now = datetime.now(UTC)
     if url.startswith("sqlite"):
@@ -224,9 +224,9 @@ def same_sql_enqueue(url: str, items: int) -> None:
 def same_sql_worker(url: str, name: str, batch: int, ready: mp.Event, go: mp.Event) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from finrpa.queue.hotpath import PostgresHotPath as Pg
-    from finrpa.queue.hotpath import SqliteHotPath as Lite
     from finrpa.queue.hotpath import sqlite_time
+    from finrpa.queue.hotpath_postgres import PostgresHotPath as Pg
+    from finrpa.queue.hotpath_sqlite import SqliteHotPath as Lite
 
     expires = datetime.now(UTC) + timedelta(hours=1)
     if url.startswith("sqlite"):

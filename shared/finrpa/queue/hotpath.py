@@ -33,10 +33,10 @@ COLUMNS = (
     "attempts", "lease_owner", "lease_expires_at", "parent_id", "run_id", "reason_code",
     "message", "evidence", "assignee", "created_at", "updated_at",
 )
-_DATE_COLUMNS = ("due_at", "available_at", "lease_expires_at", "created_at", "updated_at")
+DATE_COLUMNS = ("due_at", "available_at", "lease_expires_at", "created_at", "updated_at")
 _JSON_COLUMNS = ("payload", "evidence")
-_SELECT_COLUMNS = ", ".join(COLUMNS)
-_MAX_ID = "SELECT coalesce(max(id), 0) FROM work_items"
+SELECT_COLUMNS = ", ".join(COLUMNS)
+MAX_ID = "SELECT coalesce(max(id), 0) FROM work_items"
 _LIST_FILES = "SELECT name, sha256, size FROM item_files WHERE item_id = ? ORDER BY name"
 
 
@@ -178,9 +178,9 @@ def sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _sqlite_row(values: tuple[Any, ...]) -> dict[str, Any]:
+def sqlite_row(values: tuple[Any, ...]) -> dict[str, Any]:
     row = dict(zip(COLUMNS, values, strict=True))
-    for column in _DATE_COLUMNS:
+    for column in DATE_COLUMNS:
         if row[column] is not None:
             row[column] = datetime.fromisoformat(row[column]).replace(tzinfo=UTC)
     for column in _JSON_COLUMNS:
@@ -189,129 +189,26 @@ def _sqlite_row(values: tuple[Any, ...]) -> dict[str, Any]:
     return row
 
 
-class SqliteHotPath(HotPath):
-    """The hot path on sqlite3.
-
-    Claim and complete are single UPDATEs; the audit events come from the triggers of migration
-    0002 within the same statement. Enqueue inserts with executemany inside one ``BEGIN
-    IMMEDIATE`` transaction: holding the only write lock, every id above the previous maximum is
-    one of ours, which lets one INSERT ... SELECT write all their events.
-    """
-
-    _CLAIM = f"""
-        UPDATE work_items
-        SET state = 'in_progress', lease_owner = ?, lease_expires_at = ?,
-            attempts = attempts + 1, updated_at = ?
-        WHERE id IN (SELECT id FROM work_items
-                     WHERE queue = ? AND state = 'pending' AND available_at <= ?
-                     ORDER BY priority DESC, id LIMIT ?)
-        RETURNING {_SELECT_COLUMNS}"""
-    _COMPLETE = """
-        UPDATE work_items
-        SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
-            reason_code = NULL, message = NULL
-        WHERE id = ? AND state = 'in_progress' AND lease_owner = ?"""
-    _INSERT = """
-        INSERT INTO work_items (queue, business_key, state, priority, payload, due_at,
-                                available_at, attempts, parent_id, run_id, created_at, updated_at)
-        VALUES (?, ?, 'pending', ?, ?, ?, ?, 0, ?, ?, ?, ?)
-        ON CONFLICT (queue, business_key) DO NOTHING"""
-    _ENQUEUE_EVENTS = """
-        INSERT INTO item_events (item_id, at, actor, action, from_state, to_state, detail)
-        SELECT id, created_at, ?, 'enqueue', NULL, 'pending',
-               json_object('business_key', business_key, 'parent_id', parent_id,
-                           'run_id', run_id)
-        FROM work_items WHERE id > ?"""
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        with self._driver() as connection, self._write_block(connection):
-            yield connection
-
-    @contextmanager
-    def _write_block(self, connection: Any) -> Iterator[None]:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-
-    def claim(self, queue: str, owner: str, limit: int, now: datetime,
-              expires: datetime) -> list[WorkItem]:
-        at = sqlite_time(now)
-        with self._transaction() as connection:
-            rows = connection.execute(
-                self._CLAIM, (owner, sqlite_time(expires), at, queue, at, limit)
-            ).fetchall()
-        return [item_from_row(_sqlite_row(row)) for row in rows]
-
-    def complete(self, item_id: int, owner: str, now: datetime) -> bool:
-        at = sqlite_time(now)
-        with self._driver() as connection:
-            # Autocommit: the UPDATE and its trigger's event commit together.
-            return connection.execute(self._COMPLETE, (at, item_id, owner)).rowcount == 1
-
-    def enqueue(self, queue: str, rows: Sequence[dict[str, Any]], actor: str,
-                now: datetime) -> list[tuple[WorkItem, bool]]:
-        at = sqlite_time(now)
-        values = [
-            (queue, row["business_key"], row["priority"],
-             None if row["payload"] is None else json.dumps(row["payload"]),
-             None if row["due_at"] is None else sqlite_time(row["due_at"]),
-             at, row["parent_id"], row["run_id"], at, at)
-            for row in rows
-        ]
-        with self._transaction() as connection:
-            last_id = connection.execute(_MAX_ID).fetchone()[0]
-            connection.executemany(self._INSERT, values)
-            connection.execute(self._ENQUEUE_EVENTS, (actor, last_id))
-            new_ids = connection.execute(
-                "SELECT id, business_key FROM work_items WHERE id > ? ORDER BY id", (last_id,)
-            ).fetchall()
-            inserted = _inserted_items(queue, rows, new_ids, now)
-            blobs, attached = _files_of(rows, inserted, at)
-            if attached:
-                connection.executemany(_BLOB_SQL.replace("%s", "?"), blobs)
-                connection.executemany(_ITEM_FILE_SQL.replace("%s", "?"), attached)
-            existing = self._existing(connection, queue, _missing_keys(rows, inserted))
-        return match_results(rows, inserted, existing)
-
-    def _existing(self, connection: Any, queue: str, keys: list[str]) -> dict[str, WorkItem]:
-        existing: dict[str, WorkItem] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for values in connection.execute(
-                f"SELECT {_SELECT_COLUMNS} FROM work_items "
-                f"WHERE queue = ? AND business_key IN ({marks})", (queue, *chunk)
-            ):
-                found = item_from_row(_sqlite_row(values))
-                existing[found.business_key] = found
-        return existing
-
-
-_BLOB_SQL = ("INSERT INTO file_blobs (sha256, size, content) VALUES (%s, %s, %s) "
+BLOB_SQL = ("INSERT INTO file_blobs (sha256, size, content) VALUES (%s, %s, %s) "
              "ON CONFLICT (sha256) DO NOTHING")
-_ITEM_FILE_SQL = ("INSERT INTO item_files (item_id, name, sha256, size, added_at) "
+ITEM_FILE_SQL = ("INSERT INTO item_files (item_id, name, sha256, size, added_at) "
                   "VALUES (%s, %s, %s, %s, %s)")
 
 
-def _files_of(rows: Sequence[dict[str, Any]], inserted: list[WorkItem],
+def files_of(rows: Sequence[dict[str, Any]], inserted: list[WorkItem],
               added_at: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Blob rows and item_files rows for the files of the rows that were inserted."""
-    files_by_item = _files_by_item(rows, inserted)
+    item_files = files_by_item(rows, inserted)
     blobs: dict[str, tuple[Any, ...]] = {}
     attached: list[tuple[Any, ...]] = []
-    for item_id, files in files_by_item.items():
+    for item_id, files in item_files.items():
         for name, digest, content in files:
             blobs.setdefault(digest, (digest, len(content), content))
             attached.append((item_id, name, digest, len(content), added_at))
     return list(blobs.values()), attached
 
 
-def _files_by_item(rows: Sequence[dict[str, Any]],
+def files_by_item(rows: Sequence[dict[str, Any]],
                    inserted: list[WorkItem]) -> dict[int, list[tuple[str, str, bytes]]]:
     if not any(row.get("files") for row in rows):
         return {}
@@ -331,7 +228,7 @@ def _files_by_item(rows: Sequence[dict[str, Any]],
     return result
 
 
-def _inserted_items(queue: str, rows: Sequence[dict[str, Any]],
+def inserted_items(queue: str, rows: Sequence[dict[str, Any]],
                     new_ids: list[tuple[int, str | None]], now: datetime) -> list[WorkItem]:
     """Items for the rows that were inserted, given the new (id, key) pairs in id order."""
     first_row_by_key: dict[str, dict[str, Any]] = {}
@@ -343,12 +240,12 @@ def _inserted_items(queue: str, rows: Sequence[dict[str, Any]],
             first_row_by_key.setdefault(row["business_key"], row)
     unkeyed = iter(unkeyed_rows)
     return [
-        _new_item(item_id, queue, first_row_by_key[key] if key is not None else next(unkeyed), now)
+        new_item(item_id, queue, first_row_by_key[key] if key is not None else next(unkeyed), now)
         for item_id, key in new_ids
     ]
 
 
-def _new_item(item_id: int, queue: str, row: dict[str, Any], now: datetime) -> WorkItem:
+def new_item(item_id: int, queue: str, row: dict[str, Any], now: datetime) -> WorkItem:
     return WorkItem.model_construct(
         id=item_id, queue=queue, business_key=row["business_key"], state=ItemState.PENDING,
         priority=row["priority"], payload=row["payload"], due_at=row["due_at"],
@@ -358,138 +255,18 @@ def _new_item(item_id: int, queue: str, row: dict[str, Any], now: datetime) -> W
     )
 
 
-def _missing_keys(rows: Sequence[dict[str, Any]], inserted: list[WorkItem]) -> list[str]:
+def missing_keys(rows: Sequence[dict[str, Any]], inserted: list[WorkItem]) -> list[str]:
     created = {item.business_key for item in inserted}
     return sorted({row["business_key"] for row in rows
                    if row["business_key"] is not None and row["business_key"] not in created})
 
 
-class PostgresHotPath(HotPath):
-    """The hot path on psycopg: one autocommitted statement per operation."""
-
-    _mark = "%s"
-
-    _CLAIM = f"""
-        WITH picked AS (
-            SELECT id FROM work_items
-            WHERE queue = %(queue)s AND state = 'pending' AND available_at <= %(now)s
-            ORDER BY priority DESC, id
-            LIMIT %(limit)s
-            FOR UPDATE SKIP LOCKED),
-        claimed AS (
-            UPDATE work_items AS w
-            SET state = 'in_progress', lease_owner = %(owner)s, lease_expires_at = %(expires)s,
-                attempts = w.attempts + 1, updated_at = %(now)s
-            FROM picked WHERE w.id = picked.id
-            RETURNING w.*),
-        logged AS (
-            INSERT INTO item_events (item_id, at, actor, action, from_state, to_state, detail)
-            SELECT id, %(now)s, %(owner)s, 'claim', 'pending', 'in_progress',
-                   jsonb_build_object('attempt', attempts,
-                                      'lease_expires_at', %(expiry_text)s::text)
-            FROM claimed)
-        SELECT {_SELECT_COLUMNS} FROM claimed"""
-    _COMPLETE = """
-        WITH done AS (
-            UPDATE work_items
-            SET state = 'done', lease_owner = NULL, lease_expires_at = NULL,
-                updated_at = %(now)s, reason_code = NULL, message = NULL
-            WHERE id = %(id)s AND state = 'in_progress' AND lease_owner = %(owner)s
-            RETURNING id, attempts)
-        INSERT INTO item_events (item_id, at, actor, action, from_state, to_state, detail)
-        SELECT id, %(now)s, %(owner)s, 'complete', 'in_progress', 'done',
-               jsonb_build_object('attempt', attempts)
-        FROM done
-        RETURNING item_id"""
-    _ENQUEUE = f"""
-        WITH input AS (
-            SELECT * FROM unnest(%(keys)s::text[], %(priorities)s::int[], %(payloads)s::jsonb[],
-                                 %(due)s::timestamptz[], %(parents)s::bigint[], %(runs)s::text[])
-                 WITH ORDINALITY AS t(business_key, priority, payload, due_at, parent_id,
-                                      run_id, position)),
-        inserted AS (
-            INSERT INTO work_items (queue, business_key, state, priority, payload, due_at,
-                                    available_at, attempts, parent_id, run_id, created_at,
-                                    updated_at)
-            SELECT %(queue)s, business_key, 'pending', priority, payload, due_at, %(now)s, 0,
-                   parent_id, run_id, %(now)s, %(now)s
-            FROM input ORDER BY position
-            ON CONFLICT (queue, business_key) DO NOTHING
-            RETURNING *),
-        logged AS (
-            INSERT INTO item_events (item_id, at, actor, action, from_state, to_state, detail)
-            SELECT id, %(now)s, %(actor)s, 'enqueue', NULL, 'pending',
-                   jsonb_build_object('business_key', business_key, 'parent_id', parent_id,
-                                      'run_id', run_id)
-            FROM inserted)
-        SELECT {_SELECT_COLUMNS} FROM inserted ORDER BY id"""
-
-    @contextmanager
-    def _write_block(self, connection: Any) -> Iterator[None]:
-        with connection.transaction():
-            yield
-
-    def _on_connect(self, driver_connection: Any) -> None:
-        from psycopg.rows import dict_row
-
-        driver_connection.autocommit = True
-        driver_connection.row_factory = dict_row  # a detached connection: ours alone
-
-    def claim(self, queue: str, owner: str, limit: int, now: datetime,
-              expires: datetime) -> list[WorkItem]:
-        params = {"queue": queue, "owner": owner, "limit": limit, "now": now,
-                  "expires": expires, "expiry_text": expires.isoformat()}
-        with self._driver() as connection:
-            rows = connection.execute(self._CLAIM, params).fetchall()
-        return [item_from_row(_aware(row)) for row in rows]
-
-    def complete(self, item_id: int, owner: str, now: datetime) -> bool:
-        with self._driver() as connection:
-            row = connection.execute(self._COMPLETE,
-                                     {"id": item_id, "owner": owner, "now": now}).fetchone()
-        return row is not None
-
-    def enqueue(self, queue: str, rows: Sequence[dict[str, Any]], actor: str,
-                now: datetime) -> list[tuple[WorkItem, bool]]:
-        params = {
-            "queue": queue, "now": now, "actor": actor,
-            "keys": [row["business_key"] for row in rows],
-            "priorities": [row["priority"] for row in rows],
-            "payloads": [None if row["payload"] is None else json.dumps(row["payload"])
-                         for row in rows],
-            "due": [row["due_at"] for row in rows],
-            "parents": [row["parent_id"] for row in rows],
-            "runs": [row["run_id"] for row in rows],
-        }
-        with self._driver() as connection, connection.transaction():
-            inserted = [item_from_row(_aware(row))
-                        for row in connection.execute(self._ENQUEUE, params).fetchall()]
-            blobs, attached = _files_of(rows, inserted, now)
-            if attached:
-                with connection.cursor() as cursor:
-                    cursor.executemany(_BLOB_SQL, blobs)
-                    cursor.executemany(_ITEM_FILE_SQL, attached)
-            missing = _missing_keys(rows, inserted)
-            existing = {}
-            if missing:
-                found = connection.execute(
-                    f"SELECT {_SELECT_COLUMNS} FROM work_items "
-                    "WHERE queue = %(queue)s AND business_key = ANY(%(keys)s)",
-                    {"queue": queue, "keys": missing},
-                ).fetchall()
-                existing = {row["business_key"]: item_from_row(_aware(row)) for row in found}
-        return match_results(rows, inserted, existing)
-
-
-def _aware(row: dict[str, Any]) -> dict[str, Any]:
-    for column in _DATE_COLUMNS:
-        if row[column] is not None:
-            row[column] = row[column].astimezone(UTC)
-    return row
-
-
 def hot_path_for(engine: Engine) -> HotPath:
     """The hot path for the engine's database."""
     if engine.dialect.name == "postgresql":
+        from finrpa.queue.hotpath_postgres import PostgresHotPath
+
         return PostgresHotPath(engine)
+    from finrpa.queue.hotpath_sqlite import SqliteHotPath
+
     return SqliteHotPath(engine)
