@@ -13,8 +13,8 @@ from robots.invoice_matching.inputs import file_key, invoice_paths, source_of
 from robots.invoice_matching.models import (
     INVOICE_QUEUE,
     PAYMENT_QUEUE,
-    InvoiceWork,
     PaymentLine,
+    WorkDigest,
 )
 from robots.invoice_matching.reports import InvoiceResult, payment_line
 
@@ -56,17 +56,19 @@ def results_for_input(store: QueueStore, input_dir: Path) -> list[InvoiceResult]
     results = []
     for path, key in zip(paths, keys, strict=True):
         item = items.get(key)
-        work = InvoiceWork.model_validate(item.payload, strict=False) if item else None
+        work = WorkDigest.model_validate(item.payload) if item else None
         results.append(InvoiceResult(source_of(input_dir, path), item, work))
     return results
 
 
 def enqueue_payments(store: QueueStore, run_id: str | None) -> int:
     """A payment item for every invoice approved (matched or accepted) that has none yet."""
+    approved = {f"invoice-{item.id}": item for item in all_items(store, INVOICE_QUEUE,
+                                                                  ItemState.DONE)}
+    proposed_before = store.find_by_keys(PAYMENT_QUEUE, list(approved))
     new_items = [
-        NewItem(payload=payment_line(item), business_key=f"invoice-{item.id}",
-                parent_id=item.id, run_id=run_id)
-        for item in all_items(store, INVOICE_QUEUE, ItemState.DONE)
+        NewItem(payload=payment_line(item), business_key=key, parent_id=item.id, run_id=run_id)
+        for key, item in approved.items() if key not in proposed_before
     ]
     results = store.enqueue_many(PAYMENT_QUEUE, new_items, actor="robot:invoice_matching")
     return sum(result.created for result in results)

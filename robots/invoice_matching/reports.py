@@ -19,7 +19,7 @@ from finrpa.queue.records import WorkItem
 from finrpa.steps.csvfiles import write_csv
 from finrpa.steps.reporting import ColumnKind, ReportColumn
 from finrpa.steps.sheets import write_xlsx_report
-from robots.invoice_matching.models import InvoiceWork, PaymentLine
+from robots.invoice_matching.models import PaymentLine, WorkDigest
 
 PAYMENT_COLUMNS = [
     ReportColumn("Seller", "seller_name"),
@@ -43,7 +43,7 @@ class InvoiceResult:
 
     source: str
     item: WorkItem | None
-    work: InvoiceWork | None
+    work: WorkDigest | None
 
     @property
     def status(self) -> str:
@@ -71,7 +71,7 @@ class InvoiceResult:
 
 def payment_line(item: WorkItem) -> PaymentLine:
     """The payment-proposal row of a done invoice item."""
-    work = InvoiceWork.model_validate(item.payload, strict=False)
+    work = WorkDigest.model_validate(item.payload)
     invoice = work.invoice
     assert invoice is not None, f"work item {item.id} is done but has no invoice"
     totals = invoice.totals
