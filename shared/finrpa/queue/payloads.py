@@ -43,11 +43,14 @@ class InvalidPayload(QueueError):
 
 def validate_payload(config: QueueConfig, payload: Any) -> Any:
     """The payload as JSON-ready data, validated by the queue's model when it has one."""
+    model = load_payload_model(config.payload_model) if config.payload_model else None
     if isinstance(payload, BaseModel):
+        if model is not None and isinstance(payload, model):
+            # Built and validated as the queue's own model already: only serialise it.
+            return payload.model_dump(mode="json")
         payload = payload.model_dump(mode="json")
-    if config.payload_model is None:
+    if model is None:
         return payload
-    model = load_payload_model(config.payload_model)
     try:
         # Payloads are JSON: dates, decimals and enums arrive as strings, so validate leniently
         # even when the model is strict for values built in Python.
