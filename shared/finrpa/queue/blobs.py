@@ -67,16 +67,6 @@ def detach(connection: Connection, item_id: int, name: str) -> None:
         raise QueueError(f"work item {item_id} has no file named {name!r}")
 
 
-def list_attached(connection: Connection, item_id: int) -> list[AttachedFile]:
-    """The item's files, by name."""
-    rows = connection.execute(
-        select(item_files.c.name, item_files.c.sha256, item_files.c.size)
-        .where(item_files.c.item_id == item_id)
-        .order_by(item_files.c.name)
-    ).mappings()
-    return [AttachedFile(**row) for row in rows]
-
-
 def read_attached(connection: Connection, item_id: int, name: str) -> bytes:
     """The content of the item's file ``name``."""
     content = connection.execute(
