@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from time import perf_counter
 from typing import Any
 
@@ -53,23 +53,38 @@ class _Maker:
                          for name, info in model.model_fields.items()}
 
     def __call__(self, **values: Any) -> Any:
-        return self.of(values)
+        return self.made(self.defaults | values, set(values))
 
-    def of(self, values: dict[str, Any]) -> Any:
-        """The model of ``values`` (a dict the caller built; no keyword packing)."""
-        instance = self.model.__new__(self.model)
-        _set(instance, "__dict__", self.defaults | values)
-        _set(instance, "__pydantic_fields_set__", set(values))
+    def made(self, fields: dict[str, Any], given: set[str]) -> Any:
+        """The model whose ``__dict__`` is ``fields`` (every field, in declaration order, as
+        validation stores them) and whose explicitly set fields are ``given``."""
+        instance = _new(self.model)
+        _set(instance, "__dict__", fields)
+        _set(instance, "__pydantic_fields_set__", given)
         _set(instance, "__pydantic_extra__", None)
         _set(instance, "__pydantic_private__", None)
         return instance
 
 
-_set = object.__setattr__
-_line, _invoice, _party, _totals = (_Maker(m) for m in (InvoiceLine, Invoice, Party, Totals))
-_source = _Maker(DocumentSource)
+_new, _set = object.__new__, object.__setattr__  # pydantic models keep object's
+_line, _invoice, _totals, _source = (_Maker(m) for m in (InvoiceLine, Invoice, Totals,
+                                                         DocumentSource))
+_party = _Maker(Party)
 _BUYER = _party(name="Esimerkkilän kaupunki")
 _PAYMENT = Payment()
+# The fields each model gets from the columns (the others keep their defaults).
+_LINE_GIVEN = frozenset({"line_id", "order_line_reference", "article_id", "name",
+                         "invoiced_quantity", "unit_price", "vat_rate", "vat_amount",
+                         "net_amount"})
+_INVOICE_GIVEN = frozenset({"source", "invoice_type", "invoice_number", "invoice_date",
+                            "currency", "seller", "buyer", "order_reference", "lines", "totals",
+                            "payment"})
+_TOTALS_GIVEN = frozenset({"lines_net", "net", "vat", "gross"})
+_SOURCE_GIVEN = frozenset({"file", "format", "version"})
+_LINE_COLUMNS = ("line_ref", "article", "name", "quantity", "unit_price", "vat_rate",
+                 "net_amount", "vat_amount")
+_HEADER_COLUMNS = ("credit", "number", "invoice_date", "currency", "seller_name", "seller", "po",
+                   "gross", "net", "vat", "lines_net")
 
 
 def _money(value: int) -> Decimal:
@@ -78,17 +93,23 @@ def _money(value: int) -> Decimal:
 
 # Prices, VAT rates and quantities repeat across invoices (amounts mostly do not, and a cache
 # would only cost them); a Decimal is immutable, so one object per value can be shared.
-_price = lru_cache(maxsize=1 << 16)(_money)
+_price = cache(_money)
 
 
-@lru_cache(maxsize=1 << 16)
+@cache
 def _quantity(value: int) -> Decimal:
     return Decimal(value).scaleb(-6)
 
 
-@lru_cache(maxsize=1 << 10)
+@cache
 def _reference(line_number: int) -> str | None:
     return str(line_number) if line_number >= 0 else None
+
+
+@cache
+def _seller(name: str, business_id: str) -> Party:
+    # A few thousand suppliers; a Party is frozen, so invoices of one seller can share it.
+    return _party(name=name, business_id=business_id or None)
 
 
 _LINE_IDS = tuple(str(i + 1) for i in range(LINES))
@@ -98,35 +119,40 @@ class ColumnInvoices:
     """Invoice k of the benchmark columns as an :class:`Invoice` (built on demand)."""
 
     def __init__(self, data: BenchData) -> None:
-        self.header = {name: values.tolist() for name, values in data.invoices.items()}
-        self.lines = data.lines
+        self.header = tuple(data.invoices[name].tolist() for name in _HEADER_COLUMNS)
+        self.lines = tuple(data.lines[name] for name in _LINE_COLUMNS)
 
     def __call__(self, k: int) -> Invoice:
-        h, c, first = self.header, self.lines, k * LINES
-        rows = slice(first, first + LINES)
-        columns = [c[name][rows].tolist() for name in (
-            "line_ref", "article", "name", "quantity", "unit_price", "vat_rate", "net_amount",
-            "vat_amount")]
+        first, stop = k * LINES, (k + 1) * LINES
         lines = [
-            _line.of({"line_id": line_id, "order_line_reference": _reference(ref),
-                      "article_id": article or None, "name": name,
-                      "invoiced_quantity": _quantity(quantity), "unit_price": _price(price),
-                      "vat_rate": _price(vat), "net_amount": _money(net),
-                      "vat_amount": _money(vat_amount)})
+            _line.made({"line_id": line_id, "order_reference": None,
+                        "order_line_reference": _reference(ref), "article_id": article or None,
+                        "name": name, "ordered_quantity": None, "delivered_quantity": None,
+                        "invoiced_quantity": _quantity(quantity), "unit": None,
+                        "unit_price": _price(price), "price_base_quantity": None,
+                        "vat_rate": _price(vat), "vat_amount": _money(vat_amount),
+                        "net_amount": _money(net), "gross_amount": None}, set(_LINE_GIVEN))
             for line_id, ref, article, name, quantity, price, vat, net, vat_amount
-            in zip(_LINE_IDS, *columns, strict=True)
+            in zip(_LINE_IDS, *[column[first:stop].tolist() for column in self.lines],
+                   strict=True)
         ]
-        return _invoice(
-            source=_source(file=f"bench-{k}", format=InvoiceFormat.UBL, version="peppol-bis-3"),
-            invoice_type=InvoiceType.CREDIT_NOTE if h["credit"][k] else InvoiceType.INVOICE,
-            invoice_number=h["number"][k], invoice_date=date.fromordinal(h["invoice_date"][k]),
-            currency=h["currency"][k],
-            seller=_party(name=h["seller_name"][k], business_id=h["seller"][k] or None),
-            buyer=_BUYER, order_reference=h["po"][k] or None, lines=lines,
-            totals=_totals(gross=_money(h["gross"][k]), net=_money(h["net"][k]),
-                           vat=_money(h["vat"][k]), lines_net=_money(h["lines_net"][k])),
-            payment=_PAYMENT,
-        )
+        credit, number, day, currency, seller_name, seller, po, gross, net, vat, lines_net = (
+            column[k] for column in self.header)
+        source = _source.made({"file": f"bench-{k}", "format": InvoiceFormat.UBL,
+                               "version": "peppol-bis-3", "customization_id": None},
+                              set(_SOURCE_GIVEN))
+        totals = _totals.made({"lines_net": _money(lines_net), "net": _money(net),
+                               "vat": _money(vat), "gross": _money(gross), "paid": None,
+                               "rounding": None, "payable": None}, set(_TOTALS_GIVEN))
+        return _invoice.made({
+            "source": source,
+            "invoice_type": InvoiceType.CREDIT_NOTE if credit else InvoiceType.INVOICE,
+            "type_code": None, "invoice_number": number,
+            "invoice_date": date.fromordinal(day), "due_date": None, "currency": currency,
+            "seller": _seller(seller_name, seller), "buyer": _BUYER,
+            "order_reference": po or None, "buyer_reference": None, "lines": lines,
+            "totals": totals, "payment": _PAYMENT,
+        }, set(_INVOICE_GIVEN))
 
 
 def book_of(data: BenchData) -> OrderBook:

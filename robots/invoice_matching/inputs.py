@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -12,13 +11,13 @@ from zoneinfo import ZoneInfo
 from finrpa.domain.calendar import BusinessCalendar
 from finrpa.domain.findings import Finding
 from finrpa.matching.book import OrderBook
-from finrpa.matching.model import OrderLine, Receipt
+from finrpa.matching.book_loading import book_from_field_columns
 from finrpa.steps.invoices import InvoiceReadResult, read_invoice_bytes
-from finrpa.steps.sheets import read_xlsx_rows
+from finrpa.steps.sheet_columns import read_xlsx_columns
+from robots.invoice_matching.files import INVOICE_FOLDER, file_key, invoice_names
 from robots.invoice_matching.models import GoodsReceiptRow, PurchaseOrderRow
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-INVOICE_FOLDER = "invoices"
 
 
 @dataclass(frozen=True)
@@ -41,16 +40,11 @@ class InvoiceFile:
 def invoice_paths(input_dir: Path) -> list[Path]:
     """The invoice files, in input order (by name); hidden files are skipped."""
     folder = input_dir / INVOICE_FOLDER
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    return [folder / name for name in invoice_names(input_dir)]
 
 
 def source_of(input_dir: Path, path: Path) -> str:
     return path.relative_to(input_dir).as_posix()
-
-
-def file_key(content: bytes) -> str:
-    """The work item's business key: the file's content hash (the same file is one item)."""
-    return hashlib.sha256(content).hexdigest()
 
 
 def read_invoice_files(input_dir: Path) -> Iterator[InvoiceFile]:
@@ -75,8 +69,7 @@ def review_due(
 
 def load_order_book(input_dir: Path) -> tuple[OrderBook, list[Finding]]:
     """Orders and receipts from the two workbooks; bad rows come back as findings."""
-    orders = read_xlsx_rows(input_dir / "purchase_orders.xlsx", PurchaseOrderRow)
-    receipts = read_xlsx_rows(input_dir / "goods_receipts.xlsx", GoodsReceiptRow)
-    order_lines = [OrderLine(**row.model_dump()) for row in orders.rows]
-    receipt_rows = [Receipt(**row.model_dump()) for row in receipts.rows]
-    return OrderBook.build(order_lines, receipt_rows), [*orders.findings, *receipts.findings]
+    orders = read_xlsx_columns(input_dir / "purchase_orders.xlsx", PurchaseOrderRow)
+    receipts = read_xlsx_columns(input_dir / "goods_receipts.xlsx", GoodsReceiptRow)
+    book = book_from_field_columns(orders.columns, receipts.columns)
+    return book, [*orders.findings, *receipts.findings]

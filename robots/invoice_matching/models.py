@@ -42,43 +42,6 @@ class InvoiceWork(BaseModel):
     match: MatchOutcome | None = None
 
 
-class _SellerDigest(BaseModel):
-    name: str
-    business_id: str | None = None
-
-
-class _TotalsDigest(BaseModel):
-    gross: Decimal
-    paid: Decimal | None = None
-    payable: Decimal | None = None
-
-
-class _PaymentDigest(BaseModel):
-    iban: str | None = None
-    bic: str | None = None
-    reference: str | None = None
-
-
-class InvoiceDigest(BaseModel):
-    """The few invoice fields the reports show (validated without the invoice's lines)."""
-
-    invoice_number: str
-    invoice_date: date
-    due_date: date | None = None
-    currency: str
-    seller: _SellerDigest
-    totals: _TotalsDigest
-    payment: _PaymentDigest = Field(default_factory=_PaymentDigest)
-
-
-class WorkDigest(BaseModel):
-    """An InvoiceWork payload as the reports read it: thousands of them per run, so lean."""
-
-    source: str
-    invoice: InvoiceDigest | None = None
-    match: MatchOutcome | None = None
-
-
 class PaymentLine(BaseModel):
     """One row of the payment proposal: an approved invoice, ready for ERP import."""
 

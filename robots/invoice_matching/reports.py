@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from finrpa.domain.items import ItemState
-from finrpa.queue.records import WorkItem
-from finrpa.steps.csvfiles import write_csv
-from finrpa.steps.reporting import ColumnKind, ReportColumn
-from finrpa.steps.sheets import write_xlsx_report
-from robots.invoice_matching.models import PaymentLine, WorkDigest
+from finrpa.queue.records import ItemDigest
+from finrpa.steps.csvfiles import write_csv_values
+from finrpa.steps.reporting import ColumnKind, ReportColumn, report_values
+from finrpa.steps.sheets import write_xlsx_report, write_xlsx_values
+from robots.invoice_matching.models import PaymentLine
 
 PAYMENT_COLUMNS = [
     ReportColumn("Seller", "seller_name"),
@@ -37,62 +37,88 @@ PAYMENT_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
+#: The payload parts the outputs show, by name: results.jsonl, the summary and exceptions.xlsx,
+#: and for an approved invoice its payment line. Read once per item (``history``).
+FIELDS = {
+    "invoice_number": "invoice.invoice_number",
+    "invoice_date": "invoice.invoice_date",
+    "due_date": "invoice.due_date",
+    "currency": "invoice.currency",
+    "seller_name": "invoice.seller.name",
+    "seller_business_id": "invoice.seller.business_id",
+    "gross": "invoice.totals.gross",
+    "paid": "invoice.totals.paid",
+    "payable": "invoice.totals.payable",
+    "iban": "invoice.payment.iban",
+    "bic": "invoice.payment.bic",
+    "payment_reference": "invoice.payment.reference",
+    "status": "match.status",
+    "reasons": "match.reasons",
+    "explanation": "match.explanation",
+}
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceResult:
-    """One input file and what became of it."""
+    """One input file and what became of it: its item (None: not in the queue) and the item's
+    payload parts named in FIELDS (as the payload stores them: JSON data)."""
 
     source: str
-    item: WorkItem | None
-    work: WorkDigest | None
+    item: ItemDigest | None
+    fields: dict[str, Any]
 
     @property
     def status(self) -> str:
-        if self.work is None or self.work.match is None:
-            return "pending"
-        return self.work.match.status
+        return self.fields.get("status") or "pending"
 
     def as_json(self) -> dict[str, Any]:
-        invoice = self.work.invoice if self.work else None
-        match = self.work.match if self.work else None
+        fields = self.fields
+        gross = fields.get("gross")
         return {
             "source": self.source,
-            "invoice_number": invoice.invoice_number if invoice else None,
-            "seller_business_id": invoice.seller.business_id if invoice else None,
+            "invoice_number": fields.get("invoice_number"),
+            "seller_business_id": fields.get("seller_business_id"),
             "status": self.status,
-            "reasons": match.reasons if match else [],
+            "reasons": fields.get("reasons") or [],
             "work_item_id": self.item.id if self.item else None,
             "state": self.item.state.value if self.item else None,
-            "amount": str(invoice.totals.gross) if invoice else None,
-            "currency": invoice.currency if invoice else None,
-            "due_date": invoice.due_date.isoformat() if invoice and invoice.due_date else None,
-            "explanation": match.explanation if match else "",
+            "amount": None if gross is None else _decimal_text(gross),
+            "currency": fields.get("currency"),
+            "due_date": fields.get("due_date"),
+            "explanation": fields.get("explanation") or "",
         }
 
 
-def payment_line(item: WorkItem) -> PaymentLine:
-    """The payment-proposal row of a done invoice item."""
-    work = WorkDigest.model_validate(item.payload)
-    invoice = work.invoice
-    assert invoice is not None, f"work item {item.id} is done but has no invoice"
-    totals = invoice.totals
-    payable = totals.payable if totals.payable is not None else totals.gross - (
-        totals.paid or Decimal(0))
+def _decimal_text(value: Any) -> str:
+    # Payloads store decimals as text; a number (from a hand-edited payload) reads the same.
+    return value if isinstance(value, str) else str(Decimal(str(value)))
+
+
+def payment_line(item_id: int, fields: dict[str, Any]) -> PaymentLine:
+    """The payment-proposal row of a done invoice item, from its FIELDS."""
+    if fields["invoice_number"] is None or fields["gross"] is None:
+        raise ValueError(f"work item {item_id} is done but has no invoice")
+    gross, paid, payable = (fields[name] for name in ("gross", "paid", "payable"))
+    if payable is not None:
+        amount = Decimal(str(payable))
+    else:
+        amount = Decimal(str(gross)) - (Decimal(str(paid)) if paid is not None else Decimal(0))
     return PaymentLine(
-        invoice_item_id=item.id, seller_name=invoice.seller.name,
-        seller_business_id=invoice.seller.business_id, invoice_number=invoice.invoice_number,
-        invoice_date=invoice.invoice_date, due_date=invoice.due_date, currency=invoice.currency,
-        amount_payable=payable, iban=invoice.payment.iban, bic=invoice.payment.bic,
-        payment_reference=invoice.payment.reference,
-        approval="matched" if work.match and work.match.status == "matched" else "accepted",
+        invoice_item_id=item_id, seller_name=fields["seller_name"],
+        seller_business_id=fields["seller_business_id"],
+        invoice_number=fields["invoice_number"], invoice_date=fields["invoice_date"],
+        due_date=fields["due_date"], currency=fields["currency"], amount_payable=amount,
+        iban=fields["iban"], bic=fields["bic"], payment_reference=fields["payment_reference"],
+        approval="matched" if fields["status"] == "matched" else "accepted",
     )
 
 
 def write_results(output_dir: Path, results: Sequence[InvoiceResult]) -> Path:
     """results.jsonl: one line per input file, in input order."""
     path = output_dir / "results.jsonl"
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps builds one per call
     with path.open("w", encoding="utf-8") as handle:
-        for result in results:
-            handle.write(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
+        handle.writelines(f"{encode(result.as_json())}\n" for result in results)
     return path
 
 
@@ -101,15 +127,15 @@ def summarise(results: Sequence[InvoiceResult], duration_s: float, run_id: str |
     """summary.json's content."""
     by_reason: Counter[str] = Counter()
     for result in results:
-        if result.work and result.work.match:
-            by_reason.update(result.work.match.reasons)
+        by_reason.update(result.fields.get("reasons") or ())
     states = Counter(r.item.state.value for r in results if r.item is not None)
+    statuses = Counter(result.status for result in results)
     return {
         "run_id": run_id,
         "invoices": len(results),
-        "matched": sum(1 for r in results if r.status == "matched"),
-        "exceptions": sum(1 for r in results if r.status == "exception"),
-        "pending": sum(1 for r in results if r.status == "pending"),
+        "matched": statuses["matched"],
+        "exceptions": statuses["exception"],
+        "pending": statuses["pending"],
         "by_reason": dict(sorted(by_reason.items())),
         "waiting_for_review": states.get(ItemState.NEEDS_REVIEW.value, 0),
         "approved_for_payment": proposed,
@@ -123,13 +149,13 @@ def write_summary(output_dir: Path, summary: dict[str, Any]) -> Path:
     return path
 
 
-def write_payment_proposal(output_dir: Path, lines: Iterable[PaymentLine]) -> list[Path]:
-    """approved_for_payment.xlsx and .csv (for ERP import)."""
-    rows = list(lines)
+def write_payment_proposal(output_dir: Path, lines: Sequence[PaymentLine]) -> list[Path]:
+    """approved_for_payment.xlsx and .csv (for ERP import), from the same cell values."""
+    values = report_values(PAYMENT_COLUMNS, lines)
     return [
-        write_xlsx_report(output_dir / "approved_for_payment.xlsx", "Payment proposal",
-                          PAYMENT_COLUMNS, rows),
-        write_csv(output_dir / "approved_for_payment.csv", PAYMENT_COLUMNS, rows),
+        write_xlsx_values(output_dir / "approved_for_payment.xlsx", "Payment proposal",
+                          PAYMENT_COLUMNS, values),
+        write_csv_values(output_dir / "approved_for_payment.csv", PAYMENT_COLUMNS, values),
     ]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -11,8 +13,8 @@ from sqlalchemy import text
 from finrpa.db.engine import make_engine
 from finrpa.domain.items import ItemAction, ItemState
 from finrpa.errors import InvalidTransition, ItemNotFound, LeaseLost, QueueError
-from finrpa.queue.payloads import InvalidPayload
-from finrpa.queue.records import NewItem, QueueConfig
+from finrpa.queue.payloads import InvalidPayload, PayloadJson
+from finrpa.queue.records import ItemOutcome, NewItem, QueueConfig
 from finrpa.queue.sql import SqlQueueStore
 
 
@@ -266,12 +268,115 @@ def test_saved_payload_is_validated_and_audited(store: SqlQueueStore, claimed: b
     assert saved[0].detail == {"changes": {"amount": ["5", "6.50"]}}
 
 
+def test_finish_many_finishes_a_batch_with_the_same_trail_as_one_by_one(
+    store: SqlQueueStore,
+) -> None:
+    store.configure_queue(QueueConfig(name="typed", payload_model=(
+        "tests.contract.payload_models:InvoiceWork")))
+    ids = [store.enqueue("typed", NewItem(payload={"invoice_number": f"INV-{n}", "amount": "5"}))
+           .item.id for n in range(3)]
+    store.claim("typed", "w1", limit=3)
+    evidence = {"order_line": {"price": "10.00"}}
+    states = store.finish_many("w1", [
+        ItemOutcome(item_id=ids[0], payload_update={"order_number": "PO-1"}),
+        ItemOutcome(item_id=ids[1], outcome="business_exception", code="PRICE_VARIANCE",
+                    message="price 20 % over", evidence=evidence,
+                    payload_update={"amount": "7.5"}),
+        ItemOutcome(item_id=ids[2]),
+    ])
+    assert states == [ItemState.DONE, ItemState.NEEDS_REVIEW, ItemState.DONE]
+    done, review, plain = (store.get(item_id) for item_id in ids)
+    assert plain.payload == {"invoice_number": "INV-2", "amount": "5", "order_number": None}
+    # the update sets its keys and keeps the rest of the payload as it was
+    assert done.payload == {"invoice_number": "INV-0", "amount": "5", "order_number": "PO-1"}
+    assert review.payload == {"invoice_number": "INV-1", "amount": "7.5", "order_number": None}
+    assert (review.state, review.reason_code, review.message, review.evidence) == (
+        ItemState.NEEDS_REVIEW, "PRICE_VARIANCE", "price 20 % over", evidence)
+    assert review.lease_owner is None and done.lease_owner is None
+    assert [(e.action, e.actor, e.detail) for e in store.events(ids[1])][-2:] == [
+        ("payload_saved", "w1", {"changes": {"amount": ["5", "7.5"]}}),
+        ("business_exception", "w1", {"attempt": 1, "code": "PRICE_VARIANCE",
+                                      "message": "price 20 % over"})]
+    assert [(e.action, e.to_state) for e in store.events(ids[2])][-1] == (
+        "complete", ItemState.DONE)
+    # the review list's summary columns are filled as for fail_business
+    with store.engine.connect() as connection:
+        summary = connection.execute(text(
+            "SELECT summary_title, summary_amount_minor FROM work_items WHERE id = :id"),
+            {"id": ids[1]}).one()
+    assert tuple(summary) == ("INV-1", 750)  # from the updated payload
+
+
+def test_claim_can_hand_over_payloads_as_json_text(store: SqlQueueStore) -> None:
+    payload = {"invoice_number": "INV-1", "lines": [{"amount": "10.50"}], "note": None}
+    item_id = store.enqueue("invoices", NewItem(payload=payload)).item.id
+    [item] = store.claim("invoices", "w1", raw_payload=True)
+    assert item.id == item_id and isinstance(item.payload, str)
+    assert json.loads(item.payload) == payload
+
+
+def test_finish_many_is_all_or_nothing(store: SqlQueueStore) -> None:
+    store.configure_queue(QueueConfig(name="typed", payload_model=(
+        "tests.contract.payload_models:InvoiceWork")))
+    mine = store.enqueue("typed", NewItem(payload={"invoice_number": "1", "amount": "5"})).item
+    store.claim("typed", "w1")
+    theirs = store.enqueue("typed", NewItem(payload={"invoice_number": "2", "amount": "5"})).item
+    store.claim("typed", "w2")
+    with pytest.raises(LeaseLost):
+        store.finish_many("w1", [ItemOutcome(item_id=mine.id), ItemOutcome(item_id=theirs.id)])
+    with pytest.raises(InvalidPayload, match="amount"):
+        store.finish_many("w1", [ItemOutcome(item_id=mine.id,
+                                             payload_update={"amount": "five"})])
+    with pytest.raises(ItemNotFound):
+        store.finish_many("w1", [ItemOutcome(item_id=mine.id), ItemOutcome(item_id=10**9)])
+    assert store.get(mine.id).state is ItemState.IN_PROGRESS
+    assert store.get(mine.id).payload["amount"] == "5"
+    assert [e.action for e in store.events(mine.id)] == ["enqueue", "claim"]
+
+
+def test_payload_serialised_elsewhere_is_stored_as_it_is(store: SqlQueueStore) -> None:
+    from tests.contract.payload_models import InvoiceWork
+
+    store.configure_queue(QueueConfig(name="typed", payload_model=(
+        "tests.contract.payload_models:InvoiceWork")))
+    ready = PayloadJson.of(InvoiceWork(invoice_number="INV-9", amount=Decimal("12.50")))
+    [result] = store.enqueue_many("typed", [NewItem(payload=ready, business_key="k")])
+    assert result.item.payload == store.get(result.item.id).payload == {
+        "invoice_number": "INV-9", "order_number": None, "amount": "12.50"}
+    # JSON that does not say it comes from the queue's model is validated as any payload
+    with pytest.raises(InvalidPayload, match="amount"):
+        store.enqueue("typed", NewItem(payload=PayloadJson("other:Model", '{"amount": "x"}')))
+
+
 def test_find_by_keys(store: SqlQueueStore) -> None:
     first, second = add(store, "a"), add(store, "b")
     found = store.find_by_keys("invoices", ["b", "a", "missing"])
     assert {key: item.id for key, item in found.items()} == {"a": first, "b": second}
     assert store.find_by_keys("other", ["a"]) == {}
 
+
+
+def test_digests_read_payload_parts_with_filters(store: SqlQueueStore, clock: FakeClock) -> None:
+    due = clock.now + timedelta(days=3)
+    first = store.enqueue("invoices", NewItem(
+        payload={"invoice": {"number": "A-1", "totals": {"gross": "10.50"}}, "tags": ["x"]},
+        business_key="a", due_at=due)).item.id
+    second, third = add(store, "b", note="plain"), add(store, None)
+    store.enqueue("payments", NewItem(payload={}, parent_id=second))
+    paths = ["invoice.number", "invoice.totals.gross", "tags", "invoice.missing.deeper"]
+    digests = store.digests("invoices", paths)
+    assert [d.id for d in digests] == [first, second, third]
+    assert digests[0].values == ("A-1", "10.50", ["x"], None)
+    assert digests[0].due_at == due and digests[0].business_key == "a"
+    assert digests[1].values == (None, None, None, None) and digests[1].state is ItemState.PENDING
+    assert store.digests("invoices", ["note"], keys=["b", "missing", "a", "b"]) == [
+        digests[0]._replace(values=(None,)), digests[1]._replace(values=("plain",))]
+    assert [d.id for d in store.digests("invoices", without_children_in="payments")] == [
+        first, third]
+    assert store.digests("invoices", states=[ItemState.DONE, ItemState.FAILED]) == []
+    assert store.digests("invoices", keys=[]) == [] and store.digests("other") == []
+    with pytest.raises(QueueError):
+        store.digests("invoices", ["invoice') OR 1=1 --"])
 
 def test_lineage_and_stats(store: SqlQueueStore) -> None:
     parent = add(store, "parent")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from finrpa.matching import (
     InvoiceTable,
     MatchLedger,
+    ReasonCode,
     ReasonDetail,
     ToleranceProfile,
     default_profile,
@@ -160,3 +161,32 @@ def test_matched_batch_has_no_decisions_to_explain() -> None:
     result = match_batch(table, book, MatchLedger(), default_profile())
     assert result.matched.tolist() == [True]
     assert result.decisions == {}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_batches_in_a_row_agree_with_one_by_one(data: st.DataObject) -> None:
+    """A robot decides its queue a batch at a time, recording each batch before the next: the
+    same codes, and the same messages, as one by one (the ledger then knows more than a batch
+    holds, so only the order lines and earlier invoices a batch can touch are consulted)."""
+    draw = data.draw
+    book, profile = _book(draw), _profile(draw)
+    invoices = [_invoice(draw) for _ in range(draw(st.integers(2, 12)))]
+    prior = _ledger(draw)
+    for extra in range(draw(st.integers(0, 6))):  # a longer history than one batch
+        prior.add_quantity(f"PO-OLD-{extra}", 1, D(1))
+        prior.remember(invoice(invoice_line(1), number=f"OLD-{extra}"))
+    expected = sequential(invoices, book, MatchLedger.from_json(prior.to_json()), profile)
+    ledger = MatchLedger.from_json(prior.to_json())
+    size = draw(st.integers(1, 3))
+    decided: list[tuple[list[ReasonCode], list[tuple[str, int | None, str]]]] = []
+    for start in range(0, len(invoices), size):
+        chunk = invoices[start:start + size]
+        table = InvoiceTable.from_invoices(chunk)
+        result = match_batch(table, book, ledger, profile)
+        for index in range(len(chunk)):
+            details = result.decisions[index].details if index in result.decisions else []
+            decided.append((result.reason_codes(index), _explained(details)))
+        record_batch(table, book, ledger, result)
+    assert decided == [(d.reasons, _explained(d.details) if d.reasons else [])
+                       for d in expected]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +22,11 @@ FIXTURES = REPO_ROOT / "fixtures" / "invoice_matching"
 EXPECTED: dict[str, list[str]] = json.loads((FIXTURES / "expected.json").read_text("utf-8"))
 
 
-def run_robot(database_url: str, output_dir: Path, input_dir: Path = FIXTURES) -> str:
+def run_robot(database_url: str, output_dir: Path, input_dir: Path = FIXTURES,
+              robots_dir: Path | None = None) -> str:
     env = {**os.environ, "FINRPA_DATABASE_URL": database_url, "COLUMNS": "160"}
+    if robots_dir is not None:
+        env["FINRPA_ROBOTS_DIR"] = str(robots_dir)
     result = subprocess.run(
         [sys.executable, "-m", "finrpa.cli.main", "run", "invoice_matching",
          "--input", str(input_dir), "--output", str(output_dir)],
@@ -61,6 +65,22 @@ def test_results_line_by_line(first_run: tuple[str, Path, str]) -> None:
         assert sorted(row["reasons"]) == sorted(expected), row
         assert isinstance(row["work_item_id"], int)
     assert "run summary" in stdout
+
+
+def test_small_batches_decide_as_one(first_run: tuple[str, Path, str],
+                                     tmp_path: Path) -> None:
+    """The match step decides a batch at a time: with batches of 4 invoices (so quantities,
+    credit notes and duplicates cross batches) every result and explanation is the same."""
+    _, output, _ = first_run
+    robot = tmp_path / "robots" / "invoice_matching"
+    shutil.copytree(REPO_ROOT / "robots" / "invoice_matching", robot,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    toml = (robot / "robot.toml").read_text(encoding="utf-8")
+    assert "prefetch = 500" in toml
+    (robot / "robot.toml").write_text(toml.replace("prefetch = 500", "prefetch = 4"), "utf-8")
+    small = tmp_path / "out"
+    run_robot(f"sqlite:///{tmp_path / 'finrpa.db'}", small, robots_dir=robot.parent)
+    assert results(small) == results(output)
 
 
 def test_every_reason_code_occurs(first_run: tuple[str, Path, str]) -> None:

@@ -60,11 +60,14 @@ def run_command(
             task = progress.add_task(f"{robot}: {step.task}", total=None)
             while process.poll() is None:
                 if step.input_queue:
-                    counts = {s: queue_store.count(step.input_queue, s) for s in ItemState}
+                    # One grouped count, twice a second: the step itself needs the machine.
+                    counts = {state: 0 for state in ItemState}
+                    for stats in queue_store.stats(step.input_queue):
+                        counts.update(stats.counts)
                     remaining = sum(counts[s] for s in OPEN_STATES)
                     progress.update(task, total=sum(counts.values()),
                                     completed=sum(counts.values()) - remaining)
-                time.sleep(0.2)
+                time.sleep(0.5)
             progress.update(task, total=1, completed=1)
 
         results = run_robot(definition, input_dir=input_dir, output_dir=output_dir,

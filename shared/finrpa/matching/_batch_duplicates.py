@@ -98,7 +98,7 @@ class _Entries:
             invoice_date=date.fromordinal(int(table.invoice_date[index])),
             credit_note=bool(table.credit[index]),
         )
-        return SeenInvoice(identity, f"batch:{index}")
+        return SeenInvoice(identity, table.item_ref(index))
 
 
 def _gross_code(scaled: int | None, exact: Decimal | None, exotic: _Codes) -> int:

@@ -9,7 +9,7 @@ subset can exceed them. Those rows are settled in one vectorised test; the few o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -33,6 +33,29 @@ class Prior:
     exact: dict[int, Decimal]  # row -> quantity, for every row the ledger knows
     scaled: np.ndarray  # int64 per row (0 where the quantity does not fit)
     unfit: np.ndarray  # bool per row: quantity too precise for ``scaled``
+
+    @classmethod
+    def for_rows(cls, invoiced: Callable[[str, int], Decimal | None], book: OrderBook,
+                 rows: np.ndarray) -> Prior:
+        """:meth:`of` for the order ``rows`` a batch touches (only those are looked up, so a
+        long ledger costs nothing); ``invoiced(po_number, line_number)`` is the ledger's
+        quantity, None for a line it does not know."""
+        scaled = np.zeros(len(book), dtype=np.int64)
+        unfit = np.zeros(len(book), dtype=bool)
+        exact: dict[int, Decimal] = {}
+        columns = book.columns
+        for row, po, line in zip(rows.tolist(), columns.po_number[rows].tolist(),
+                                 columns.line_number[rows].tolist(), strict=True):
+            quantity = invoiced(po, line)
+            if quantity is None:
+                continue
+            exact[row] = quantity
+            value = to_scaled(quantity, QTY_DIGITS)
+            if value is None:
+                unfit[row] = True
+            else:
+                scaled[row] = value
+        return cls(exact, scaled, unfit)
 
     @classmethod
     def of(cls, invoiced: Mapping[tuple[str, int], Decimal], book: OrderBook) -> Prior:
@@ -167,6 +190,9 @@ def _settle(mask: np.ndarray, invoice: int, bits: int, local: dict[int, int | Fr
 
 
 def _scaled(value: Decimal) -> int | Fraction:
+    number = to_scaled(value, QTY_DIGITS)  # the usual case, without a Fraction (slow)
+    if number is not None:
+        return number
     exact = Fraction(value) * QTY_SCALE
     return exact.numerator if exact.denominator == 1 else exact
 

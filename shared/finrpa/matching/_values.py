@@ -110,6 +110,7 @@ def within_one_edit(left: str, right: str) -> bool:
     return left[start:] == right[start + 1 :]
 
 
+@lru_cache(maxsize=1 << 16)  # item codes and descriptions repeat across orders and invoices
 def text_key(value: str | None) -> str | None:
     """Free text compared case- and space-insensitively (descriptions, article IDs)."""
     if value is None:
@@ -118,6 +119,7 @@ def text_key(value: str | None) -> str | None:
     return key or None
 
 
+@lru_cache(maxsize=1 << 12)  # references repeat: line numbers
 def line_reference_number(reference: str | None) -> int | None:
     """An order line reference as a line number; -1 when given but not a number, None if absent."""
     if reference is None or not reference.strip():

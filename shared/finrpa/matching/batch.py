@@ -37,7 +37,7 @@ from finrpa.matching._batch_quantities import (
     settled_bases,
 )
 from finrpa.matching._values import MONEY_DIGITS, from_scaled, seller_key
-from finrpa.matching.book import OrderBook
+from finrpa.matching.book import OrderBook, sorted_distinct
 from finrpa.matching.decision import MatchDecision
 from finrpa.matching.facts import line_facts
 from finrpa.matching.invoices import decide
@@ -89,8 +89,8 @@ class _View:
         self._ledger, self._bases, self._duplicate = ledger, bases, duplicate
 
     def invoiced(self, po_number: str, line_number: int) -> Decimal:
-        key = (po_number, line_number)
-        return self._bases[key] if key in self._bases else self._ledger.invoiced(*key)
+        base = self._bases.get((po_number, line_number))
+        return self._ledger.invoiced(po_number, line_number) if base is None else base
 
     def find_duplicate(self, identity: InvoiceIdentity) -> SeenInvoice | None:
         return self._duplicate
@@ -122,12 +122,20 @@ def _match(
     rows = resolve_rows(table, book, header.po_code)
     check_lines(table, book, header, groups, rows, mask)
     exact = _check_exact_only(table, book, profile, mask)
-    duplicates = find_duplicates(table, header.seller_codes, header.seller_keys,
-                                 ledger.seen_invoices())
+    # A long history is narrowed to what this batch's invoices could duplicate.
+    seen = (ledger.duplicate_candidates(identity for _, identity in batch_identities(table))
+            if ledger.seen_count > len(table) else ledger.seen_invoices())
+    duplicates = find_duplicates(table, header.seller_codes, header.seller_keys, seen)
     mask[np.fromiter(duplicates, np.int64, len(duplicates))] |= ReasonCode.DUPLICATE_INVOICE.bit
     invoice = table.line_invoice()
     lines = Lines(rows, invoice, table.quantity, exact, header.group[invoice])
-    prior = Prior.of(ledger.invoiced_lines(), book)
+    # The ledger's quantities of the rows this batch touches: looked up row by row when the
+    # batch is the smaller side (a robot's batch against a long history), else read whole.
+    touched = sorted_distinct(rows[rows >= 0])
+    if len(touched) < ledger.invoiced_line_count:
+        prior = Prior.for_rows(ledger.invoiced_if_known, book, touched)
+    else:
+        prior = Prior.of(ledger.invoiced_lines(), book)
     contested = contested_rows(lines, book, groups, prior)
     replayed = replay(lines, book, groups, prior, contested, mask)
     decisions: dict[int, MatchDecision] = {}
@@ -210,22 +218,33 @@ def _explain(
     return decision
 
 
+def batch_identities(table: InvoiceTable) -> Iterator[tuple[int, InvoiceIdentity]]:
+    """(index, identity) of every readable invoice of the table, in order."""
+    for index in np.flatnonzero(table.readable).tolist():
+        yield index, identity_at(table, index)
+
+
+def identity_at(table: InvoiceTable, index: int) -> InvoiceIdentity:
+    """The identity (for duplicate detection) of readable invoice ``index`` of the table."""
+    gross = table.exact_gross.get(index)
+    if gross is None:
+        gross = from_scaled(int(table.gross[index]), MONEY_DIGITS, places=2)
+    return InvoiceIdentity(
+        seller=seller_key(table.seller_business_id[index], str(table.seller_name[index])),
+        invoice_number=str(table.number[index]),
+        gross=gross,
+        invoice_date=date.fromordinal(int(table.invoice_date[index])),
+        credit_note=bool(table.credit[index]),
+    )
+
+
 def record_batch(
     table: InvoiceTable, book: OrderBook, ledger: MatchLedger, result: BatchResult
 ) -> None:
     """Bring ``ledger`` up to date after a batch, as a per-invoice caller would have: remember
     every readable invoice, and count the quantities of the matched ones."""
-    for index in np.flatnonzero(table.readable).tolist():
-        gross = table.exact_gross.get(index)
-        if gross is None:
-            gross = from_scaled(int(table.gross[index]), MONEY_DIGITS, places=2)
-        ledger.remember_identity(InvoiceIdentity(
-            seller=seller_key(table.seller_business_id[index], str(table.seller_name[index])),
-            invoice_number=str(table.number[index]),
-            gross=gross,
-            invoice_date=date.fromordinal(int(table.invoice_date[index])),
-            credit_note=bool(table.credit[index]),
-        ))
+    for index, identity in batch_identities(table):
+        ledger.remember_identity(identity, table.item_ref(index))
     lines = result.lines
     counted = np.flatnonzero(result.matched[lines.invoice] & (lines.rows >= 0))
     totals: dict[int, Decimal] = {}

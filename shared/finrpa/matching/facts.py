@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from finrpa.domain.findings import Finding, Severity
 from finrpa.matching.model import ReasonCode
@@ -42,9 +42,8 @@ _IDENTIFIER_FINDINGS = {
 _LEFT_TO_RULES = frozenset({TOTALS_INCONSISTENT})
 
 
-@dataclass(frozen=True, slots=True)
-class LineFacts:
-    """One invoice line as matching sees it."""
+class LineFacts(NamedTuple):
+    """One invoice line as matching sees it (a tuple: made for every line explained)."""
 
     raw_quantity: Decimal | None  # as stated
     quantity: Decimal | None  # signed: negative on a credit note
@@ -76,14 +75,17 @@ def refers_elsewhere(line: InvoiceLine, order_reference: str | None) -> bool:
 
 def line_facts(line: InvoiceLine, credit: bool) -> LineFacts:
     """The normalised quantity and unit price of ``line``."""
-    raw = line.invoiced_quantity if line.invoiced_quantity is not None else line.delivered_quantity
-    quantity = None if raw is None else (-abs(raw) if credit else raw)
+    raw = line.invoiced_quantity
+    if raw is None:
+        raw = line.delivered_quantity
+    quantity = raw if raw is None or not credit else -abs(raw)
     price = line.unit_price
-    base = line.price_base_quantity
-    if price is not None and base is not None and base not in (0, 1):
-        price = price / base
-    if price is not None and credit:
-        price = abs(price)
+    if price is not None:
+        base = line.price_base_quantity
+        if base is not None and base not in (0, 1):
+            price = price / base
+        if credit:
+            price = abs(price)
     return LineFacts(raw, quantity, price)
 
 

@@ -41,6 +41,7 @@ from finrpa.domain.calendar import BusinessCalendar
 from finrpa.domain.findings import Finding
 from finrpa.matching.book import OrderBook
 from finrpa.matching.decision import LineMatch, MatchDecision, ReasonDetail
+from finrpa.matching.explanations import headline, matched_explanation
 from finrpa.matching.facts import (
     finding_reason,
     is_credit,
@@ -48,7 +49,7 @@ from finrpa.matching.facts import (
     relevant_findings,
 )
 from finrpa.matching.ledger import InvoiceIdentity, LedgerView
-from finrpa.matching.model import ReasonCode
+from finrpa.matching.model import REPORT_ORDER, ReasonCode
 from finrpa.matching.rules import (
     Check,
     check_duplicate,
@@ -118,10 +119,10 @@ def decide(
     for detail in check.details:
         if detail.line_index is not None and detail.line_index < len(check.lines):
             reasons = check.lines[detail.line_index]["reasons"]
-            if detail.code.value not in reasons:
-                reasons.append(detail.code.value)
+            if detail.code not in reasons:
+                reasons.append(_VALUE[detail.code])
     evidence = {
-        "reasons": list(dict.fromkeys(detail.code.value for detail in check.details)),
+        "reasons": list(dict.fromkeys(_VALUE[detail.code] for detail in check.details)),
         "invoice": {"number": invoice.invoice_number, "date": invoice.invoice_date.isoformat(),
                     "seller": invoice.seller.name, "type": invoice.invoice_type.value,
                     "gross": str(invoice.totals.gross), "currency": invoice.currency},
@@ -143,7 +144,7 @@ def _decision(
     reference: str | None = None,
 ) -> MatchDecision:
     found = {detail.code for detail in details}
-    reasons = [code for code in ReasonCode if code in found]
+    reasons = [code for code in REPORT_ORDER if code in found]
     ordered = sorted(details, key=lambda detail: _RANK[detail.code])
     return MatchDecision(
         status="exception" if reasons else "matched",
@@ -158,7 +159,9 @@ def _decision(
     )
 
 
-_RANK = {code: rank for rank, code in enumerate(ReasonCode)}
+_RANK = {code: rank for rank, code in enumerate(REPORT_ORDER)}
+# The plain-str values for the evidence (``code.value`` is a Python-level property).
+_VALUE = {code: code.value for code in REPORT_ORDER}
 
 
 def _explain(
@@ -171,14 +174,10 @@ def _explain(
     if invoice is None:
         head = "The document could not be read: it needs review."
     else:
-        seller = invoice.seller.business_id or invoice.seller.name
-        order = reference or "(no order)"
-        kind = "Credit note" if is_credit(invoice) else "Invoice"
-        head = f"{kind} {invoice.invoice_number} of {seller} against order {order}: "
         if not reasons:
             matched = sum(1 for match in matches if match.order_line is not None)
-            return head + f"matched ({matched} line(s) within tolerances)."
-        head += f"needs review ({', '.join(reasons)})."
+            return matched_explanation(invoice, reference, matched)
+        head = headline(invoice, reference) + f"needs review ({', '.join(reasons)})."
     return "\n".join([head, *(f"- {d.code}: {d.message}" for d in details)])
 
 

@@ -126,12 +126,22 @@ class MatchLedger:
         self._seen: list[SeenInvoice] = []
         self._by_number: dict[tuple[str, bool, str], SeenInvoice] = {}
         self._by_amount: dict[tuple[str, bool, Decimal, date], list[SeenInvoice]] = {}
+        self._position: dict[int, int] = {}  # id(seen) -> its place in _seen
 
     # -- quantities --------------------------------------------------------------------------
 
     def invoiced(self, po_number: str, line_number: int) -> Decimal:
         """Quantity invoiced on the order line by invoices that count (0 when none)."""
         return self._invoiced.get((po_number, line_number), Decimal(0))
+
+    @property
+    def invoiced_line_count(self) -> int:
+        """How many order lines have a recorded quantity."""
+        return len(self._invoiced)
+
+    def invoiced_if_known(self, po_number: str, line_number: int) -> Decimal | None:
+        """The line's recorded quantity; None when nothing was ever recorded for it."""
+        return self._invoiced.get((po_number, line_number))
 
     def invoiced_lines(self) -> dict[tuple[str, int], Decimal]:
         """Every order line with a recorded quantity (a copy)."""
@@ -164,6 +174,7 @@ class MatchLedger:
     def remember_identity(self, identity: InvoiceIdentity, item_ref: str | None = None) -> None:
         """Remember an invoice by its identity."""
         seen = SeenInvoice(identity, item_ref)
+        self._position[id(seen)] = len(self._seen)
         self._seen.append(seen)
         number = number_key(identity.invoice_number)
         self._by_number.setdefault((identity.seller, identity.credit_note, number), seen)
@@ -192,6 +203,28 @@ class MatchLedger:
             credit_note,
         )
         return self.find_duplicate(identity) is not None
+
+    def duplicate_candidates(self, identities: Iterable[InvoiceIdentity]) -> list[SeenInvoice]:
+        """The remembered invoices that any of ``identities`` could duplicate (the first with
+        its seller and number, every one with its seller, amount and date), oldest first: what
+        the batch path needs of a long history."""
+        found: dict[int, SeenInvoice] = {}
+        for identity in identities:
+            number = number_key(identity.invoice_number)
+            exact = self._by_number.get((identity.seller, identity.credit_note, number))
+            if exact is not None:
+                found[id(exact)] = exact
+            amount_key = (identity.seller, identity.credit_note, identity.gross,
+                          identity.invoice_date)
+            for seen in self._by_amount.get(amount_key, ()):
+                found[id(seen)] = seen
+        position = self._position
+        return sorted(found.values(), key=lambda seen: position[id(seen)])
+
+    @property
+    def seen_count(self) -> int:
+        """How many invoices are remembered."""
+        return len(self._seen)
 
     def seen_invoices(self) -> list[SeenInvoice]:
         """Every remembered invoice, oldest first (a copy)."""
@@ -245,19 +278,22 @@ def ledger_entry(decision: MatchDecision, item_ref: str | None = None) -> dict[s
     """What the robot keeps in a work item's payload so the ledger can be rebuilt: the invoice's
     identity, the status, and the signed quantity per matched order line. Set
     ``entry["accepted"] = True`` when a reviewer accepts the exception."""
-    identity = decision.identity
+    return entry_of(decision.status, item_ref, decision.identity, [
+        (match.order_line.po_number, match.order_line.line_number, match.invoiced_quantity)
+        for match in decision.line_matches if match.order_line is not None
+    ])
+
+
+def entry_of(
+    status: str, item_ref: str | None, identity: InvoiceIdentity | None,
+    lines: Iterable[tuple[str, int, Decimal]],
+) -> dict[str, Any]:
+    """A ledger entry from its parts: (po_number, line_number, signed quantity) per used line."""
     return {
-        "status": decision.status,
+        "status": status,
         "item_ref": item_ref,
         "identity": identity.to_json() if identity is not None else None,
-        "lines": [
-            {
-                "po_number": match.order_line.po_number,
-                "line_number": match.order_line.line_number,
-                "quantity": str(match.invoiced_quantity),
-            }
-            for match in decision.line_matches
-            if match.order_line is not None
-        ],
+        "lines": [{"po_number": po_number, "line_number": line_number, "quantity": str(quantity)}
+                  for po_number, line_number, quantity in lines],
         "accepted": False,
     }

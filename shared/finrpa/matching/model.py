@@ -65,10 +65,13 @@ class ReasonCode(StrEnum):
     @property
     def bit(self) -> int:
         """This code's bit in the batch path's reason masks."""
-        return 1 << _ORDER[self]
+        return _BITS[self]
 
 
-_ORDER = {code: position for position, code in enumerate(ReasonCode)}
+#: Every code in report order. Iterating the enum class runs a Python-level generator; the
+#: explanations walk the codes once per exception, so they walk this tuple instead.
+REPORT_ORDER: tuple[ReasonCode, ...] = tuple(ReasonCode)
+_BITS = {code: 1 << position for position, code in enumerate(REPORT_ORDER)}
 
 REASON_DESCRIPTIONS: dict[ReasonCode, str] = {
     ReasonCode.UNREADABLE: "The document could not be read into an invoice.",
@@ -110,12 +113,12 @@ REASON_DESCRIPTIONS: dict[ReasonCode, str] = {
 
 def codes_from_mask(mask: int) -> list[ReasonCode]:
     """The reason codes whose bits are set, in declaration order."""
-    return [code for code in ReasonCode if mask & code.bit]
+    return [code for code in REPORT_ORDER if mask & _BITS[code]]
 
 
 def mask_of(codes: list[ReasonCode] | tuple[ReasonCode, ...]) -> int:
     """The bit mask of ``codes``."""
     mask = 0
     for code in codes:
-        mask |= code.bit
+        mask |= _BITS[code]
     return mask

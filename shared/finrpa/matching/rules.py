@@ -27,11 +27,15 @@ HUNDRED = Decimal(100)
 
 def text(value: Any) -> Any:
     """A JSON-ready leaf: Decimals (and dates) as str; None, bool, int, str, dict as they are."""
-    if type(value) is Decimal:
+    kind = type(value)
+    if kind is Decimal:
         return str(value)
-    if value is None or isinstance(value, str | bool | int | dict | list):
+    if kind in _AS_IS or isinstance(value, str | bool | int | dict | list):
         return value
     return str(value)
+
+
+_AS_IS = frozenset({str, bool, int, dict, list, type(None)})  # exact types: no isinstance walk
 
 
 @dataclass
@@ -54,8 +58,10 @@ class Check:
 
     def add(self, code: ReasonCode, message: str, line: int | None = None, **evidence: Any) -> None:
         """Record a reason."""
-        values = {key: text(value) for key, value in evidence.items()}
-        self.details.append(ReasonDetail(code, message, line, values))
+        for key, value in evidence.items():  # a fresh dict: made JSON-ready in place
+            if type(value) is not str:
+                evidence[key] = text(value)
+        self.details.append(ReasonDetail(code, message, line, evidence))
 
 
 # -- header ------------------------------------------------------------------------------------
@@ -98,25 +104,31 @@ def check_totals(check: Check) -> None:
     invoice, tolerance = check.invoice, check.tolerances.total_amount
     totals = invoice.totals
     comparisons: list[tuple[str, Decimal, str, Decimal | None]] = []
-    nets = [line.net_amount for line in invoice.lines if line.net_amount is not None]
-    if nets:
+    # One pass over the lines: the sums are added up in line order, as sum() would.
+    line_net, line_vat, any_net, all_vat = ZERO, ZERO, False, True
+    for line in invoice.lines:
+        if line.net_amount is not None:
+            line_net, any_net = line_net + line.net_amount, True
+        if line.vat_amount is None:
+            all_vat = False
+        elif all_vat:
+            line_vat += line.vat_amount
+    if any_net:
         stated = totals.lines_net if totals.lines_net is not None else totals.net
-        comparisons.append(("sum of line net amounts", sum(nets, ZERO), "stated net total",
-                            stated))
+        comparisons.append(("sum of line net amounts", line_net, "stated net total", stated))
     if totals.net is not None and totals.vat is not None:
         comparisons.append(("net + VAT", totals.net + totals.vat, "stated gross total",
                             totals.gross))
-    vats = [line.vat_amount for line in invoice.lines]
-    if vats and totals.vat is not None and all(vat is not None for vat in vats):
-        line_vat = sum((vat for vat in vats if vat is not None), ZERO)
+    if invoice.lines and totals.vat is not None and all_vat:
         comparisons.append(("sum of line VAT amounts", line_vat, "stated VAT total", totals.vat))
     results = []
+    shown_tolerance = str(tolerance)
     for what, computed, stated_what, stated in comparisons:
         if stated is None:
             continue
         difference = computed - stated
         results.append({"rule": what, "computed": str(computed), "stated": str(stated),
-                        "difference": str(difference), "tolerance": str(tolerance)})
+                        "difference": str(difference), "tolerance": shown_tolerance})
         if abs(difference) > tolerance:
             check.add(ReasonCode.TOTAL_MISMATCH,
                       f"{what} is {computed} but the {stated_what} is {stated} (difference "
@@ -141,14 +153,15 @@ def check_duplicate(check: Check, identity: InvoiceIdentity) -> None:
 
 def check_lines(check: Check) -> None:
     """Match every line to the order and apply the line rules."""
-    if not check.invoice.lines:
+    invoice_lines = check.invoice.lines
+    if not invoice_lines:
         check.add(ReasonCode.INVALID_INVOICE, "the invoice has no lines to match")
-    for index, line in enumerate(check.invoice.lines):
+    book, tolerances = check.book, check.tolerances
+    for index, line in enumerate(invoice_lines):
         facts = line_facts(line, check.credit)
-        label = _label(line)
         if facts.quantity is None or facts.unit_price is None:
             missing = "quantity" if facts.quantity is None else "unit price"
-            check.add(ReasonCode.INVALID_INVOICE, f"{label}: no {missing}", index)
+            check.add(ReasonCode.INVALID_INVOICE, f"{_label(line)}: no {missing}", index)
         row, how = _find(check, line, facts)
         entry: dict[str, Any] = {
             "index": index, "line_id": line.line_id, "matched_by": how,
@@ -158,19 +171,21 @@ def check_lines(check: Check) -> None:
         if row < 0:
             check.matches.append(LineMatch(index, None, how, facts.quantity or ZERO, ZERO, None))
             if check.po_code >= 0:
-                _not_on_order(check, line, label, index)
+                _not_on_order(check, line, index)
             continue
-        order = check.book.line_at(row)
-        service = check.tolerances.is_service(order)
+        order = book.line_at(row)
+        service = tolerances.is_service(order)
         entry["order_line"] = _order_side(order, service)
-        entry["tolerance"] = check.tolerances.evidence()
+        entry["tolerance"] = tolerances.evidence()
         if order.closed and not check.order_closed:
             check.add(ReasonCode.ORDER_CLOSED,
-                      f"{label}: order line {order.line_number} is closed", index)
-        _check_price(check, facts, order, label, index, entry)
-        _check_vat(check, line, order, label, index, entry)
-        received = None if service else check.book.received_at(row)
-        _check_quantity(check, facts, order, received, (label, index, how), entry)
+                      f"{_label(line)}: order line {order.line_number} is closed", index)
+        if facts.unit_price is not None and facts.unit_price != order.unit_price:
+            _check_price(check, facts, order, line, index, entry)
+        if line.vat_rate is None or line.vat_rate != order.vat_rate:
+            _check_vat(check, line, order, index, entry)
+        received = None if service else book.received_at(row)
+        _check_quantity(check, facts, order, received, line, index, how, entry)
 
 
 def _find(check: Check, line: InvoiceLine, facts: LineFacts) -> tuple[int, MatchedBy]:
@@ -178,16 +193,16 @@ def _find(check: Check, line: InvoiceLine, facts: LineFacts) -> tuple[int, Match
         return -1, "none"
     reference = line_reference_number(line.order_line_reference)
     if reference is not None:
-        row, how = check.book.row_in(check.po_code, reference), "line_reference"
-    else:
-        row, how = check.book.find_row(
-            check.po_code, None, text_key(line.article_id), text_key(line.name),
-            to_scaled(facts.unit_price, 4),
-        )
+        row = check.book.row_in(check.po_code, reference)
+        return (row, "line_reference") if row >= 0 else (-1, "none")
+    row, how = check.book.find_row(
+        check.po_code, None, text_key(line.article_id), text_key(line.name),
+        to_scaled(facts.unit_price, 4),
+    )
     return (row, cast(MatchedBy, how)) if row >= 0 else (-1, "none")
 
 
-def _not_on_order(check: Check, line: InvoiceLine, label: str, index: int) -> None:
+def _not_on_order(check: Check, line: InvoiceLine, index: int) -> None:
     if refers_elsewhere(line, check.order_reference):
         why = f"it refers to order {line.order_reference}"
     elif line.order_line_reference and line.order_line_reference.strip():
@@ -195,14 +210,14 @@ def _not_on_order(check: Check, line: InvoiceLine, label: str, index: int) -> No
     else:
         why = "no order line has its article ID, or its description at its unit price"
     check.add(ReasonCode.LINE_NOT_ON_ORDER,
-              f"{label}: not on order {check.order_reference}: {why}", index)
+              f"{_label(line)}: not on order {check.order_reference}: {why}", index)
 
 
-def _check_price(check: Check, facts: LineFacts, order: OrderLine, label: str, index: int,
+def _check_price(check: Check, facts: LineFacts, order: OrderLine, line: InvoiceLine, index: int,
                  entry: dict[str, Any]) -> None:
+    """A unit price that differs from the order's (check_lines calls it only then)."""
     price, tolerance = facts.unit_price, check.tolerances
-    if price is None or price == order.unit_price:
-        return
+    assert price is not None
     difference = price - order.unit_price
     line_amount = difference * abs(facts.raw_quantity or ZERO)
     percent = difference * HUNDRED / order.unit_price if order.unit_price else None
@@ -217,28 +232,26 @@ def _check_price(check: Check, facts: LineFacts, order: OrderLine, label: str, i
     ):
         shown = f"{percent:.1f} %" if percent is not None else "infinitely"
         check.add(ReasonCode.PRICE_VARIANCE,
-                  f"{label}: unit price {price} is {shown} above the order's {order.unit_price} "
-                  f"({round_money(line_amount)} over the line); tolerance "
+                  f"{_label(line)}: unit price {price} is {shown} above the order's "
+                  f"{order.unit_price} ({round_money(line_amount)} over the line); tolerance "
                   f"{tolerance.price_percent} % or {tolerance.price_amount} per line",
                   index, invoice_price=price, order_price=order.unit_price,
                   line_amount=line_amount)
 
 
-def _check_vat(check: Check, line: InvoiceLine, order: OrderLine, label: str, index: int,
+def _check_vat(check: Check, line: InvoiceLine, order: OrderLine, index: int,
                entry: dict[str, Any]) -> None:
-    if line.vat_rate is not None and line.vat_rate == order.vat_rate:
-        return
+    """A VAT rate missing or other than the order's (check_lines calls it only then)."""
     entry["differences"]["vat_rate"] = {"invoice": text(line.vat_rate),
                                         "order": str(order.vat_rate), "tolerance": "equal"}
     stated = f"{line.vat_rate} %" if line.vat_rate is not None else "no VAT rate"
     check.add(ReasonCode.VAT_MISMATCH,
-              f"{label}: {stated} but the order line has {order.vat_rate} %", index,
+              f"{_label(line)}: {stated} but the order line has {order.vat_rate} %", index,
               invoice_vat_rate=line.vat_rate, order_vat_rate=order.vat_rate)
 
 
 def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: Decimal | None,
-                    where: tuple[str, int, MatchedBy], entry: dict[str, Any]) -> None:
-    label, index, how = where
+                    line: InvoiceLine, index: int, how: MatchedBy, entry: dict[str, Any]) -> None:
     tolerance = check.tolerances
     key = (order.po_number, order.line_number)
     quantity = facts.quantity if facts.quantity is not None else ZERO
@@ -253,11 +266,15 @@ def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: 
         entry["receipt"] = {"quantity": got, "checked": tolerance.check_receipts}
     shown = {"before": amount(before), "this_invoice": amount(quantity), "after": amount(after)}
     entry["cumulative"] = shown
-    if quantity <= 0:
+    if quantity <= ZERO:
         return
-    total = f"{label}: {shown['after']} {order.unit} invoiced in total ({shown['before']} " \
-            f"earlier + {shown['this_invoice']} now)"
-    if after * HUNDRED > order.quantity * (HUNDRED + tolerance.quantity_percent):
+    over_order = after * HUNDRED > order.quantity * (HUNDRED + tolerance.quantity_percent)
+    over_receipt = received is not None and tolerance.check_receipts and after > received
+    if not (over_order or over_receipt):
+        return
+    total = f"{_label(line)}: {shown['after']} {order.unit} invoiced in total " \
+            f"({shown['before']} earlier + {shown['this_invoice']} now)"
+    if over_order:
         ordered = amount(order.quantity)
         # Under "quantity", the page shows invoiced (in total), ordered and received side by side.
         entry["differences"]["quantity"] = {
@@ -267,7 +284,8 @@ def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: 
         check.add(ReasonCode.QUANTITY_EXCEEDS_ORDER,
                   f"{total} but {ordered} ordered; allowance {tolerance.quantity_percent} %",
                   index, invoiced=shown["after"], ordered=ordered)
-    if received is not None and tolerance.check_receipts and after > received:
+    if over_receipt:
+        assert received is not None
         if "quantity" not in entry["differences"]:  # the order's excess, if any, comes first
             entry["differences"]["quantity"] = {
                 "invoice": shown["after"], "order": amount(order.quantity), "receipt": got,
@@ -278,10 +296,20 @@ def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: 
 
 def amount(value: Decimal) -> str:
     """A quantity for people: ``10``, ``2.5``, ``0`` (no exponent, no trailing zeros)."""
+    # Cached by the text rather than the Decimal: equal Decimals can print differently (0 and
+    # -0, 1.0 and 1), while the text gives back exactly the Decimal it came from.
     shown = str(value)
-    if "." in shown or "E" in shown:
-        shown = f"{value.normalize():f}"
-    return shown
+    found = _AMOUNTS.get(shown)
+    if found is None:
+        if len(_AMOUNTS) >= _AMOUNTS_KEPT:
+            _AMOUNTS.clear()
+        found = _AMOUNTS[shown] = (
+            f"{Decimal(shown).normalize():f}" if "." in shown or "E" in shown else shown)
+    return found
+
+
+_AMOUNTS: dict[str, str] = {}  # a few quantities recur (ordered, received, cumulative)
+_AMOUNTS_KEPT = 1 << 14
 
 
 # -- evidence helpers --------------------------------------------------------------------------

@@ -77,6 +77,8 @@ class InvoiceTable:
     source: InvoiceSource
     findings: dict[int, list[Finding]] = field(default_factory=dict)
     exact_gross: dict[int, Decimal] = field(default_factory=dict)  # exact_only invoices' gross
+    #: Each invoice's work item, named in duplicates' evidence (default ``batch:<index>``).
+    item_refs: Sequence[str] | None = None
 
     def __len__(self) -> int:
         return len(self.po)
@@ -91,6 +93,10 @@ class InvoiceTable:
         counts = np.diff(self.line_start)
         return np.repeat(np.arange(len(self), dtype=np.int64), counts)
 
+    def item_ref(self, index: int) -> str:
+        """The reference of invoice ``index``'s work item."""
+        return self.item_refs[index] if self.item_refs is not None else f"batch:{index}"
+
     def content_findings(self, index: int) -> list[Finding]:
         """The content findings of invoice ``index`` (none for most)."""
         return self.findings.get(index, [])
@@ -100,16 +106,20 @@ class InvoiceTable:
         cls,
         invoices: Sequence[Invoice | None],
         read_findings: Sequence[Sequence[Finding]] | None = None,
+        item_refs: Sequence[str] | None = None,
     ) -> InvoiceTable:
         """Columns of read invoices (``None`` for a document that could not be read); the content
-        checks of :func:`check_invoice` run here, with the reader's findings added."""
+        checks of :func:`check_invoice` run here, with the reader's findings added.
+        ``item_refs`` name each invoice's work item (in duplicates' evidence)."""
         builder = _Builder()
         for index, invoice in enumerate(invoices):
             findings = list(read_findings[index]) if read_findings is not None else []
             if invoice is not None:
                 findings += check_invoice(invoice)
             builder.add(index, invoice, findings)
-        return builder.table(lambda index: invoices[index])
+        table = builder.table(lambda index: invoices[index])
+        table.item_refs = item_refs
+        return table
 
 
 class _Builder:
@@ -128,6 +138,21 @@ class _Builder:
         self.line_start = [0]
         self.findings: dict[int, list[Finding]] = {}
         self.exact_gross: dict[int, Decimal] = {}
+        # Prices, rates and quantities repeat from invoice to invoice; equal Decimals ("1.0",
+        # "1") scale alike, so the value itself is the key.
+        self._scaled: dict[tuple[Decimal, int], tuple[int, bool]] = {}
+
+    def scaled(self, value: Decimal | None, digits: int) -> tuple[int, bool]:
+        """``scaled_or_missing``, remembered per value."""
+        if value is None:
+            return MISSING, True
+        if not value.is_finite():
+            return MISSING, False
+        key = (value, digits)
+        known = self._scaled.get(key)
+        if known is None:
+            known = self._scaled[key] = scaled_or_missing(value, digits)
+        return known
 
     def add(self, index: int, invoice: Invoice | None, findings: list[Finding]) -> None:
         mask = content_mask(findings, invoice is not None)
@@ -139,7 +164,7 @@ class _Builder:
             return
         exact = self._lines(invoice)
         totals = invoice.totals
-        amounts = [scaled_or_missing(value, MONEY_DIGITS)
+        amounts = [self.scaled(value, MONEY_DIGITS)
                    for value in (totals.gross, totals.net, totals.vat, totals.lines_net)]
         if not all(ok for _, ok in amounts):
             exact = False
@@ -166,8 +191,8 @@ class _Builder:
         for line in invoice.lines:
             facts = line_facts(line, credit)
             ref = line_reference_number(line.order_line_reference)
-            scaled = [scaled_or_missing(facts.quantity, QTY_DIGITS)] + [
-                scaled_or_missing(value, MONEY_DIGITS)
+            scaled = [self.scaled(facts.quantity, QTY_DIGITS)] + [
+                self.scaled(value, MONEY_DIGITS)
                 for value in (facts.unit_price, line.vat_rate, line.net_amount, line.vat_amount)
             ]
             exact = exact and all(ok for _, ok in scaled)

@@ -52,11 +52,19 @@ class Tolerances(BaseModel):
     def _service_keys(self) -> frozenset[str]:
         return frozenset(unit.strip().casefold() for unit in self.service_units)
 
+    @cached_property
+    def _service_by_unit(self) -> dict[str, bool]:
+        return {}  # filled as units are met: an order book has a handful of them
+
     def is_service(self, line: OrderLine) -> bool:
         """True for a service line: its own ``service`` flag, else its unit (any case)."""
         if line.service is not None:
             return line.service
-        return line.unit.strip().casefold() in self._service_keys
+        known = self._service_by_unit.get(line.unit)
+        if known is None:
+            known = line.unit.strip().casefold() in self._service_keys
+            self._service_by_unit[line.unit] = known
+        return known
 
     @cached_property
     def _evidence(self) -> dict[str, str]:
@@ -109,14 +117,19 @@ class ToleranceProfile(BaseModel):
     def for_supplier(self, business_id: str | None) -> Tolerances:
         """The supplier's tolerances: the defaults with its override applied."""
         key = business_key(business_id)
-        found = self._resolved.get(key)
+        # Through __pydantic_private__: plain ``self._resolved`` first fails the normal lookup
+        # and raises inside pydantic (about 4 µs, once per invoice matched).
+        private = self.__pydantic_private__
+        assert private is not None  # the model has a private attribute
+        resolved: dict[str | None, Tolerances] = private["_resolved"]
+        found = resolved.get(key)
         if found is None:
             override = self.suppliers.get(key) if key is not None else None
             found = self.default
             if override is not None:
                 changes = override.model_dump(exclude_none=True)
                 found = Tolerances.model_validate({**self.default.model_dump(), **changes})
-            self._resolved[key] = found
+            resolved[key] = found
         return found
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from finrpa.domain.items import ItemState
+from finrpa.queue.payloads import PayloadJson
 from finrpa.queue.reads import payload_changes
 from finrpa.queue.records import AttachedFile, WorkItem
 
@@ -45,10 +46,26 @@ def _get(row: Any, index: int) -> Any:
     return row[index] if isinstance(row, tuple) else list(row.values())[index]
 
 
+_ITEM_FIELDS = frozenset(WorkItem.model_fields)
+_set = object.__setattr__
+
+
 def item_from_row(row: dict[str, Any]) -> WorkItem:
-    """A WorkItem from a driver row whose dates are aware and JSON is decoded."""
+    """A WorkItem from a driver row (every column) whose dates are aware and JSON is decoded.
+
+    Built as ``model_construct`` would build it, minus its per-field bookkeeping: a claim of
+    hundreds of items builds hundreds of these, and the row's values are already what the
+    fields hold.
+    """
     row["state"] = ItemState(row["state"])
-    return WorkItem.model_construct(**row)
+    if row.keys() != _ITEM_FIELDS:
+        return WorkItem.model_construct(**row)
+    item = WorkItem.__new__(WorkItem)
+    _set(item, "__dict__", row)
+    _set(item, "__pydantic_fields_set__", set(_ITEM_FIELDS))
+    _set(item, "__pydantic_extra__", None)
+    _set(item, "__pydantic_private__", None)
+    return item
 
 
 class HotPath:
@@ -100,7 +117,7 @@ class HotPath:
         raise NotImplementedError
 
     def claim(self, queue: str, owner: str, limit: int, now: datetime,
-              expires: datetime) -> list[WorkItem]:
+              expires: datetime, raw_payload: bool = False) -> list[WorkItem]:
         raise NotImplementedError
 
     def complete(self, item_id: int, owner: str, now: datetime) -> bool:
@@ -137,6 +154,17 @@ class HotPath:
                 f"detail) VALUES ({mark}, {mark}, {mark}, 'payload_saved', 'in_progress', NULL, "
                 f"{json_mark})", (item_id, stamp, actor, detail))
         return True
+
+    @property
+    def mark(self) -> str:
+        """The driver's parameter placeholder: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+        return self._mark
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """The driver connection inside one write transaction (rolled back on error)."""
+        with self._driver() as connection, self._write_block(connection):
+            yield connection
 
     def _write_block(self, connection: Any) -> AbstractContextManager[None]:
         """A write transaction on the driver connection."""
@@ -178,13 +206,13 @@ def sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def sqlite_row(values: tuple[Any, ...]) -> dict[str, Any]:
+def sqlite_row(values: tuple[Any, ...], decode_payload: bool = True) -> dict[str, Any]:
     row = dict(zip(COLUMNS, values, strict=True))
     for column in DATE_COLUMNS:
         if row[column] is not None:
             row[column] = datetime.fromisoformat(row[column]).replace(tzinfo=UTC)
     for column in _JSON_COLUMNS:
-        if row[column] is not None:
+        if row[column] is not None and (decode_payload or column != "payload"):
             row[column] = json.loads(row[column])
     return row
 
@@ -245,10 +273,20 @@ def inserted_items(queue: str, rows: Sequence[dict[str, Any]],
     ]
 
 
+def payload_text(payload: Any) -> str | None:
+    """The JSON text stored for an enqueued payload."""
+    if payload is None:
+        return None
+    return payload.text if isinstance(payload, PayloadJson) else json.dumps(payload)
+
+
 def new_item(item_id: int, queue: str, row: dict[str, Any], now: datetime) -> WorkItem:
+    payload = row["payload"]
+    if isinstance(payload, PayloadJson):
+        payload = json.loads(payload.text)
     return WorkItem.model_construct(
         id=item_id, queue=queue, business_key=row["business_key"], state=ItemState.PENDING,
-        priority=row["priority"], payload=row["payload"], due_at=row["due_at"],
+        priority=row["priority"], payload=payload, due_at=row["due_at"],
         available_at=now, attempts=0, lease_owner=None, lease_expires_at=None,
         parent_id=row["parent_id"], run_id=row["run_id"], reason_code=None, message=None,
         evidence=None, assignee=None, created_at=now, updated_at=now,

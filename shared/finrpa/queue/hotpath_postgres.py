@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from finrpa.queue.hotpath import (
     item_from_row,
     match_results,
     missing_keys,
+    payload_text,
 )
 from finrpa.queue.records import WorkItem
 
@@ -47,6 +47,11 @@ class PostgresHotPath(HotPath):
                                       'lease_expires_at', %(expiry_text)s::text)
             FROM claimed)
         SELECT {SELECT_COLUMNS} FROM claimed"""
+    # The same, with each payload as its JSON text (see QueueStore.claim's raw_payload).
+    _CLAIM_RAW = _CLAIM.replace(f"SELECT {SELECT_COLUMNS} FROM claimed",
+                                "SELECT " + SELECT_COLUMNS.replace(", payload,",
+                                                                  ", payload::text AS payload,")
+                                + " FROM claimed")
     _COMPLETE = """
         WITH done AS (
             UPDATE work_items
@@ -94,11 +99,12 @@ class PostgresHotPath(HotPath):
         driver_connection.row_factory = dict_row  # a detached connection: ours alone
 
     def claim(self, queue: str, owner: str, limit: int, now: datetime,
-              expires: datetime) -> list[WorkItem]:
+              expires: datetime, raw_payload: bool = False) -> list[WorkItem]:
         params = {"queue": queue, "owner": owner, "limit": limit, "now": now,
                   "expires": expires, "expiry_text": expires.isoformat()}
         with self._driver() as connection:
-            rows = connection.execute(self._CLAIM, params).fetchall()
+            rows = connection.execute(self._CLAIM_RAW if raw_payload else self._CLAIM,
+                                      params).fetchall()
         return [item_from_row(_aware(row)) for row in rows]
 
     def complete(self, item_id: int, owner: str, now: datetime) -> bool:
@@ -113,7 +119,7 @@ class PostgresHotPath(HotPath):
             "queue": queue, "now": now, "actor": actor,
             "keys": [row["business_key"] for row in rows],
             "priorities": [row["priority"] for row in rows],
-            "payloads": [None if row["payload"] is None else json.dumps(row["payload"])
+            "payloads": [payload_text(row["payload"])
                          for row in rows],
             "due": [row["due_at"] for row in rows],
             "parents": [row["parent_id"] for row in rows],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +18,7 @@ from finrpa.queue.hotpath import (
     item_from_row,
     match_results,
     missing_keys,
+    payload_text,
     sqlite_row,
     sqlite_time,
 )
@@ -60,11 +60,6 @@ class SqliteHotPath(HotPath):
         FROM work_items WHERE id > ?"""
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        with self._driver() as connection, self._write_block(connection):
-            yield connection
-
-    @contextmanager
     def _write_block(self, connection: Any) -> Iterator[None]:
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -75,13 +70,13 @@ class SqliteHotPath(HotPath):
         connection.execute("COMMIT")
 
     def claim(self, queue: str, owner: str, limit: int, now: datetime,
-              expires: datetime) -> list[WorkItem]:
+              expires: datetime, raw_payload: bool = False) -> list[WorkItem]:
         at = sqlite_time(now)
-        with self._transaction() as connection:
+        with self.transaction() as connection:
             rows = connection.execute(
                 self._CLAIM, (owner, sqlite_time(expires), at, queue, at, limit)
             ).fetchall()
-        return [item_from_row(sqlite_row(row)) for row in rows]
+        return [item_from_row(sqlite_row(row, decode_payload=not raw_payload)) for row in rows]
 
     def complete(self, item_id: int, owner: str, now: datetime) -> bool:
         at = sqlite_time(now)
@@ -94,12 +89,12 @@ class SqliteHotPath(HotPath):
         at = sqlite_time(now)
         values = [
             (queue, row["business_key"], row["priority"],
-             None if row["payload"] is None else json.dumps(row["payload"]),
+             payload_text(row["payload"]),
              None if row["due_at"] is None else sqlite_time(row["due_at"]),
              at, row["parent_id"], row["run_id"], at, at)
             for row in rows
         ]
-        with self._transaction() as connection:
+        with self.transaction() as connection:
             last_id = connection.execute(MAX_ID).fetchone()[0]
             connection.executemany(self._INSERT, values)
             connection.execute(self._ENQUEUE_EVENTS, (actor, last_id))

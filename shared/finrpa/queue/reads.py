@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import JSON, ColumnElement, Connection, String, exists, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from finrpa.db.schema import item_events, work_items
 from finrpa.domain.items import ItemState
-from finrpa.queue.records import ItemEvent, QueueStats, WorkItem
+from finrpa.errors import QueueError
+from finrpa.queue.records import ItemDigest, ItemEvent, QueueStats, WorkItem
+
+#: A payload path: dotted plain field names (they become JSON paths in SQL).
+_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def to_item(row: Mapping[str, Any]) -> WorkItem:
@@ -31,6 +37,65 @@ def items_by_keys(
         ).mappings()
         found.update({row["business_key"]: row for row in rows})
     return found
+
+
+def digests(
+    connection: Connection,
+    queue: str,
+    paths: Sequence[str],
+    keys: Sequence[str] | None,
+    states: Collection[ItemState] | None,
+    without_children_in: str | None,
+) -> list[ItemDigest]:
+    """See ``QueueStore.digests``: one statement per 500 keys (one in all without keys)."""
+    for path in paths:
+        if not _PATH.match(path):
+            raise QueueError(f"payload path {path!r} is not dotted plain field names")
+    parts = _payload_parts(connection.dialect.name, paths)
+    query = select(work_items.c.id, work_items.c.business_key, work_items.c.state,
+                   work_items.c.due_at, *([parts] if parts is not None else []))
+    query = query.where(work_items.c.queue == queue).order_by(work_items.c.id)
+    if states is not None:
+        query = query.where(work_items.c.state.in_([ItemState(s).value for s in states]))
+    if without_children_in is not None:
+        child = work_items.alias("child")
+        query = query.where(~exists().where(child.c.parent_id == work_items.c.id,
+                                            child.c.queue == without_children_in))
+    if keys is None:
+        chunks = [query]
+    else:
+        key_list = list(dict.fromkeys(keys))  # a key twice would find its item twice
+        chunks = [query.where(work_items.c.business_key.in_(key_list[start : start + 500]))
+                  for start in range(0, len(key_list), 500)]
+    found: list[ItemDigest] = []
+    for chunk in chunks:
+        found += [ItemDigest(row[0], row[1], ItemState(row[2]), row[3],
+                             _values(row[4], len(paths)) if parts is not None else ())
+                  for row in connection.execute(chunk)]
+    if keys is not None and len(chunks) > 1:
+        found.sort(key=lambda digest: digest.id)
+    return found
+
+
+def _values(parts: list[Any] | None, count: int) -> tuple[Any, ...]:
+    # SQLite's json_extract of an SQL NULL payload is NULL, not an array of nulls.
+    return (None,) * count if parts is None else tuple(parts)
+
+
+def _payload_parts(dialect: str, paths: Sequence[str]) -> ColumnElement[Any] | None:
+    """One JSON array of the payload's parts at ``paths``, so each payload is parsed once."""
+    if not paths:
+        return None
+    payload = work_items.c.payload
+    if dialect == "postgresql":
+        return func.jsonb_build_array(
+            *(payload.op("#>")(literal(path.split("."), ARRAY(String))) for path in paths),
+            type_=JSON)
+    json_paths = [literal(f"$.{path}") for path in paths]
+    # json_extract of several paths gives an array of their values, of one path the bare value.
+    if len(paths) == 1:
+        return func.json_array(func.json_extract(payload, *json_paths), type_=JSON)
+    return func.json_extract(payload, *json_paths, type_=JSON)
 
 
 def list_items(

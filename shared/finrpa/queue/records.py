@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,3 +106,34 @@ class QueueConfig(BaseModel):
     editable_fields: list[str] | None = None
     #: ``module:function`` building the review list's summary (finrpa.queue.summaries).
     summary_extractor: str | None = None
+
+
+class ItemOutcome(BaseModel):
+    """How a worker finished one leased item, for :meth:`QueueStore.finish_many`.
+
+    ``payload_update`` sets top-level keys of the item's (object) payload, each validated as
+    the queue model's field of that name; the rest of the payload is left as stored.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: int
+    outcome: Literal["done", "business_exception"] = "done"
+    payload_update: dict[str, Any] | None = None
+    code: str | None = None
+    message: str | None = None
+    evidence: Any = None
+
+
+class ItemDigest(NamedTuple):
+    """One item as :meth:`QueueStore.digests` reads it, for reports over thousands of items.
+
+    ``values`` are the payload's parts at the paths asked for, in their order (None where a
+    path leads nowhere), as JSON data: decimals and dates as the payload stores them.
+    """
+
+    id: int
+    business_key: str | None
+    state: ItemState
+    due_at: datetime | None
+    values: tuple[Any, ...]

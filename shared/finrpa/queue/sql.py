@@ -9,7 +9,7 @@ go through the driver-level hot path (finrpa.queue.hotpath); the rest uses SQLAl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,12 +31,15 @@ from finrpa.domain.items import ItemAction, ItemState, next_state
 from finrpa.domain.retry import RetryPolicy, next_attempt_at
 from finrpa.errors import InvalidTransition, ItemNotFound, LeaseLost, QueueError
 from finrpa.queue import blobs, reads
+from finrpa.queue.finishing import finish_leased
 from finrpa.queue.hotpath import hot_path_for
-from finrpa.queue.payloads import validate_payload
+from finrpa.queue.payloads import enqueue_payload, validate_payload, validate_payload_update
 from finrpa.queue.records import (
     AttachedFile,
     EnqueueResult,
+    ItemDigest,
     ItemEvent,
+    ItemOutcome,
     NewItem,
     QueueConfig,
     QueueStats,
@@ -147,7 +150,7 @@ class SqlQueueStore(ReviewOperations):
             "business_key": new_item.business_key,
             "state": ItemState.PENDING.value,
             "priority": new_item.priority,
-            "payload": validate_payload(config, new_item.payload),
+            "payload": enqueue_payload(config, new_item.payload),
             "due_at": new_item.due_at,
             "available_at": now,
             "attempts": 0,
@@ -167,13 +170,15 @@ class SqlQueueStore(ReviewOperations):
         *,
         limit: int = 1,
         lease_seconds: float | None = None,
+        raw_payload: bool = False,
     ) -> list[WorkItem]:
         self._maybe_reap()
         now = self.clock()
         if lease_seconds is None:
             lease_seconds = self.queue_config(queue).lease_seconds
         lease = lease_seconds
-        items = self._hot.claim(queue, owner, limit, now, now + timedelta(seconds=lease))
+        items = self._hot.claim(queue, owner, limit, now, now + timedelta(seconds=lease),
+                                raw_payload)
         items.sort(key=lambda item: (-item.priority, item.id))
         return items
 
@@ -216,6 +221,17 @@ class SqlQueueStore(ReviewOperations):
         values = {"reason_code": code, "message": message, "evidence": evidence}
         return self._leased_transition(item_id, owner, ItemAction.BUSINESS_EXCEPTION,
                                        values, detail)
+
+    def finish_many(self, owner: str, outcomes: Sequence[ItemOutcome]) -> list[ItemState]:
+        if not outcomes:
+            return []
+        return finish_leased(
+            self._hot, owner, outcomes, self.clock(),
+            max_attempts=lambda queue: self.queue_config(queue).max_attempts,
+            validate_update=lambda queue, update: validate_payload_update(
+                self.queue_config(queue), update),
+            summarise=lambda queue, payload, evidence: self._summary(queue, payload, evidence),
+        )
 
     def _policy(self, queue: str) -> RetryPolicy:
         config = self.queue_config(queue)
@@ -395,6 +411,13 @@ class SqlQueueStore(ReviewOperations):
                 select(func.count()).select_from(work_items)
                 .where(work_items.c.queue == queue, work_items.c.state == state.value)
             ).scalar_one()
+
+    def digests(
+        self, queue: str, paths: Sequence[str] = (), *, keys: Sequence[str] | None = None,
+        states: Collection[ItemState] | None = None, without_children_in: str | None = None,
+    ) -> list[ItemDigest]:
+        with self._read() as connection:
+            return reads.digests(connection, queue, paths, keys, states, without_children_in)
 
     # -- helpers -------------------------------------------------------------------------
 

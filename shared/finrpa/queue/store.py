@@ -14,7 +14,7 @@ Guarantees every implementation gives:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,9 @@ from finrpa.domain.items import ItemAction, ItemState
 from finrpa.queue.records import (
     AttachedFile,
     EnqueueResult,
+    ItemDigest,
     ItemEvent,
+    ItemOutcome,
     NewItem,
     QueueConfig,
     QueueStats,
@@ -53,11 +55,14 @@ class QueueStore(ABC):
 
     @abstractmethod
     def claim(
-        self, queue: str, owner: str, *, limit: int = 1, lease_seconds: float | None = None
+        self, queue: str, owner: str, *, limit: int = 1, lease_seconds: float | None = None,
+        raw_payload: bool = False,
     ) -> list[WorkItem]:
         """Lease up to ``limit`` pending items (highest priority, then oldest) to ``owner``.
 
         Items whose retry time has not come are skipped. Returns [] when nothing is claimable.
+        With ``raw_payload``, each payload is its stored JSON text, for a caller that validates
+        it straight from JSON (``Model.model_validate_json``) instead of decoding it twice.
         """
 
     @abstractmethod
@@ -84,6 +89,14 @@ class QueueStore(ABC):
         evidence: Any = None,
     ) -> ItemState:
         """The data is wrong: send the item to people (needs_review) with code and evidence."""
+
+    @abstractmethod
+    def finish_many(self, owner: str, outcomes: Sequence[ItemOutcome]) -> list[ItemState]:
+        """Finish many leased items in one transaction: done, or to people (needs_review) with
+        code and evidence, each with its payload update; the states they reached, in order.
+
+        All or nothing: when ``owner`` does not hold one of them, LeaseLost and nothing changes.
+        """
 
     @abstractmethod
     def reap_expired(self) -> int:
@@ -148,6 +161,18 @@ class QueueStore(ABC):
     @abstractmethod
     def find_by_keys(self, queue: str, keys: Sequence[str]) -> dict[str, WorkItem]:
         """The items of ``queue`` with these business keys, by key (missing keys left out)."""
+
+    @abstractmethod
+    def digests(
+        self, queue: str, paths: Sequence[str] = (), *, keys: Sequence[str] | None = None,
+        states: Collection[ItemState] | None = None, without_children_in: str | None = None,
+    ) -> list[ItemDigest]:
+        """A lean read of many items, in id order: id, business key, state, due time and the
+        payload's parts at ``paths`` (dotted field names, e.g. ``invoice.seller.name``).
+
+        Only items with one of ``keys`` (business keys), in one of ``states``, and none of
+        whose children (items naming it as parent) is in queue ``without_children_in``.
+        """
 
     @abstractmethod
     def children(self, item_id: int) -> list[WorkItem]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from finrpa.domain.findings import Finding
-from finrpa.steps.reporting import ReportColumn, as_text
+from finrpa.steps.reporting import ReportColumn, report_values, texts
 from finrpa.steps.tabular import M, SheetReadResult, bind_headers, is_blank
 
 DELIMITERS = (";", "\t", ",")
@@ -152,13 +152,27 @@ def write_csv(
     encoding: str = "utf-8-sig",
 ) -> Path:
     """Write a report as CSV for Finnish Excel (see the module docstring); returns the path."""
+    return write_csv_values(path, columns, report_values(columns, rows), delimiter=delimiter,
+                            decimal_comma=decimal_comma, encoding=encoding)
+
+
+def write_csv_values(
+    path: Path | str,
+    columns: list[ReportColumn],
+    values: list[list[Any]],
+    *,
+    delimiter: str = ";",
+    decimal_comma: bool = True,
+    encoding: str = "utf-8-sig",
+) -> Path:
+    """:func:`write_csv` of values already taken from the rows (``report_values``), for a
+    report that is also written in another format from the same values."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    by_column = [texts((row[index] for row in values), column.kind, decimal_comma)
+                 for index, column in enumerate(columns)]
     with target.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow([column.header for column in columns])
-        for row in rows:
-            writer.writerow(
-                [as_text(column.get(row), column.kind, decimal_comma) for column in columns]
-            )
+        writer.writerows(zip(*by_column, strict=True) if columns else [[] for _ in values])
     return target

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
 from finrpa.domain.findings import Finding, Severity
 from finrpa.steps.identifiers import (
@@ -112,12 +113,23 @@ class _Report:
         self, validate: Callable[[str], object], value: str, field: str, what: str, n: int = 1
     ) -> bool:
         """Run an identifier validator; record its failure. True when the value is valid."""
-        try:
-            validate(value)
-        except InvalidIdentifier as exc:
-            self.add(exc.code, f"{what} {value!r}: {exc.message}", field, value, n=n)
+        failure = _failure(validate, value)
+        if failure is not None:
+            code, message = failure
+            self.add(code, f"{what} {value!r}: {message}", field, value, n=n)
             return False
         return True
+
+
+@lru_cache(maxsize=1 << 16)
+def _failure(validate: Callable[[str], object], value: str) -> tuple[str, str] | None:
+    """(code, message) when ``validate`` refuses ``value``. Cached: a batch of invoices repeats
+    the same suppliers' business IDs and bank accounts over and over."""
+    try:
+        validate(value)
+    except InvalidIdentifier as exc:
+        return exc.code, exc.message
+    return None
 
 
 def check_invoice(invoice: Invoice, tolerance: Decimal = Decimal(0)) -> list[Finding]:

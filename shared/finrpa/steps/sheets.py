@@ -1,4 +1,4 @@
-"""Excel workbooks: read rows into validated models (python-calamine), write reports (openpyxl).
+"""Excel workbooks: read rows into validated models (python-calamine), write reports.
 
 :func:`read_xlsx_rows` reads with python-calamine, a Rust reader many times faster than
 openpyxl; see :mod:`finrpa.steps.tabular` for how headers map to fields and how numbers become
@@ -7,28 +7,24 @@ as Excel shows it, the column letter and header, the value and what was expected
 
 :func:`write_xlsx_report` writes a report a person can work with at once: bold, filled header
 row, frozen below the header, an autofilter, money as ``#,##0.00``, dates as ``yyyy-mm-dd`` and
-column widths from the content.
+column widths from the content (written by :mod:`finrpa.steps.xlsx_writer`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
 from finrpa.domain.findings import Finding
-from finrpa.steps.reporting import NUMBER_FORMATS, ReportColumn, display_width
-from finrpa.steps.tabular import M, SheetReadResult, bind_headers, column_letter, is_blank
+from finrpa.steps.reporting import NUMBER_FORMATS, ReportColumn, report_values, widest
+from finrpa.steps.tabular import M, SheetReadResult, bind_headers, is_blank
+from finrpa.steps.xlsx_writer import write_sheet
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MAX_COLUMN_WIDTH = 60
 
 
@@ -45,37 +41,48 @@ def read_xlsx_rows(
     """
     source = str(path)
     result: SheetReadResult[M] = SheetReadResult()
+    grid = read_sheet_grid(source, sheet)
+    if grid.data is None:
+        result.findings.extend(grid.findings)
+        return result
+    _read_grid(grid.data, grid.start, model, columns, source, grid.name, result)
+    return result
+
+
+@dataclass(frozen=True)
+class SheetGrid:
+    """A sheet's used area as cell values (None, with findings, when it cannot be read)."""
+
+    data: list[list[Any]] | None
+    start: tuple[int, int]  # 0-based (row, column) of the area's first cell
+    name: str
+    findings: list[Finding]
+
+
+def read_sheet_grid(path: Path | str, sheet: str | None = None) -> SheetGrid:
+    """The cell values of ``sheet`` (default: the first), read with python-calamine."""
+    source = str(path)
     try:
         workbook = CalamineWorkbook.from_path(source)
     except (OSError, CalamineError) as exc:
-        result.findings.append(
-            Finding(code="SHEET_UNREADABLE", message=f"cannot open workbook: {exc}", source=source)
-        )
-        return result
+        return SheetGrid(None, (0, 0), "", [Finding(
+            code="SHEET_UNREADABLE", message=f"cannot open workbook: {exc}", source=source)])
     try:
         names = workbook.sheet_names
         name = sheet if sheet is not None else (names[0] if names else None)
         if name is None or name not in names:
-            result.findings.append(
-                Finding(
-                    code="SHEET_NOT_FOUND",
-                    message=f"no sheet {name!r}; the workbook has {', '.join(map(repr, names))}",
-                    source=source,
-                )
-            )
-            return result
-        grid = workbook.get_sheet_by_name(name)
-        data = grid.to_python(skip_empty_area=True)
-        start = grid.start or (0, 0)
+            return SheetGrid(None, (0, 0), "", [Finding(
+                code="SHEET_NOT_FOUND",
+                message=f"no sheet {name!r}; the workbook has {', '.join(map(repr, names))}",
+                source=source)])
+        values = workbook.get_sheet_by_name(name)
+        return SheetGrid(values.to_python(skip_empty_area=True), values.start or (0, 0), name,
+                         [])
     except CalamineError as exc:
-        result.findings.append(
-            Finding(code="SHEET_UNREADABLE", message=f"cannot read sheet: {exc}", source=source)
-        )
-        return result
+        return SheetGrid(None, (0, 0), "", [Finding(
+            code="SHEET_UNREADABLE", message=f"cannot read sheet: {exc}", source=source)])
     finally:
         workbook.close()
-    _read_grid(data, start, model, columns, source, name, result)
-    return result
 
 
 def _read_grid(
@@ -122,42 +129,33 @@ def write_xlsx_report(
     rows: Iterable[Any],
 ) -> Path:
     """Write ``rows`` as a formatted one-sheet workbook at ``path``; returns the path."""
+    return write_xlsx_values(path, sheet_name, columns, report_values(columns, rows))
+
+
+def write_xlsx_values(
+    path: Path | str,
+    sheet_name: str,
+    columns: list[ReportColumn],
+    values: list[list[Any]],
+) -> Path:
+    """:func:`write_xlsx_report` of values already taken from the rows (``report_values``),
+    for a report that is also written in another format from the same values."""
     target = Path(path)
-    values = [[column.get(row) for column in columns] for row in rows]
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_BAD_TITLE.sub("_", sheet_name)[:31] or "Report")
-    assert isinstance(sheet, WriteOnlyWorksheet)
-    for index, column in enumerate(columns):
-        sheet.column_dimensions[column_letter(index)].width = _width(column, values, index)
-    sheet.freeze_panes = "A2"
-    last = column_letter(max(len(columns) - 1, 0))
-    sheet.auto_filter.ref = f"A1:{last}{len(values) + 1}"
-    header_cells = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(vertical="top")
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    formats = [NUMBER_FORMATS.get(column.kind) for column in columns]
-    for row_values in values:
-        cells: list[Any] = []
-        for value, number_format in zip(row_values, formats, strict=True):
-            if number_format is None or value is None:
-                cells.append(value)
-                continue
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = number_format
-            cells.append(cell)
-        sheet.append(cells)
     target.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(target)
+    write_sheet(
+        target,
+        _BAD_TITLE.sub("_", sheet_name)[:31] or "Report",
+        [column.header for column in columns],
+        [NUMBER_FORMATS.get(column.kind) for column in columns],
+        [_width(column, values, index) for index, column in enumerate(columns)],
+        values,
+    )
     return target
 
 
 def _width(column: ReportColumn, values: list[list[Any]], index: int) -> float:
     if column.width is not None:
         return column.width
-    widest = max((display_width(row[index], column.kind) for row in values), default=0)
+    content = widest((row[index] for row in values), column.kind)
     # +2 for padding, +2 on the header for the autofilter's drop-down button
-    return min(max(widest + 2, len(column.header) + 4), MAX_COLUMN_WIDTH)
+    return min(max(content + 2, len(column.header) + 4), MAX_COLUMN_WIDTH)
