@@ -281,16 +281,16 @@ def payload_text(payload: Any) -> str | None:
 
 
 def new_item(item_id: int, queue: str, row: dict[str, Any], now: datetime) -> WorkItem:
-    payload = row["payload"]
-    if isinstance(payload, PayloadJson):
-        payload = json.loads(payload.text)
-    return WorkItem.model_construct(
-        id=item_id, queue=queue, business_key=row["business_key"], state=ItemState.PENDING,
-        priority=row["priority"], payload=payload, due_at=row["due_at"],
-        available_at=now, attempts=0, lease_owner=None, lease_expires_at=None,
-        parent_id=row["parent_id"], run_id=row["run_id"], reason_code=None, message=None,
-        evidence=None, assignee=None, created_at=now, updated_at=now,
-    )
+    """The item just inserted for ``row``. A :class:`PayloadJson` payload stays as it is (its
+    text is what was stored): decoding thousands of them back would cost what they saved."""
+    return item_from_row({
+        "id": item_id, "queue": queue, "business_key": row["business_key"],
+        "state": ItemState.PENDING, "priority": row["priority"], "payload": row["payload"],
+        "due_at": row["due_at"], "available_at": now, "attempts": 0, "lease_owner": None,
+        "lease_expires_at": None, "parent_id": row["parent_id"], "run_id": row["run_id"],
+        "reason_code": None, "message": None, "evidence": None, "assignee": None,
+        "created_at": now, "updated_at": now,
+    })
 
 
 def missing_keys(rows: Sequence[dict[str, Any]], inserted: list[WorkItem]) -> list[str]:

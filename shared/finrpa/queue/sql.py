@@ -139,7 +139,7 @@ class SqlQueueStore(ReviewOperations):
         with self._write() as connection:
             config = self._ensure_queue(connection, queue)
         rows = [self._new_row(queue, config, new_item, now) for new_item in new_items]
-        return [EnqueueResult.model_construct(item=item, created=created)
+        return [EnqueueResult(item=item, created=created)
                 for item, created in self._hot.enqueue(queue, rows, actor, now)]
 
     def _new_row(

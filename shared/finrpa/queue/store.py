@@ -51,7 +51,9 @@ class QueueStore(ABC):
     def enqueue_many(
         self, queue: str, new_items: Sequence[NewItem], *, actor: str = "system"
     ) -> list[EnqueueResult]:
-        """Add many items in one transaction; results are in input order."""
+        """Add many items in one transaction; results are in input order. A new item enqueued
+        with a ``PayloadJson`` payload comes back with that payload as given (``get`` reads it
+        decoded)."""
 
     @abstractmethod
     def claim(
