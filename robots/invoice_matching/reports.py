@@ -149,14 +149,32 @@ def write_summary(output_dir: Path, summary: dict[str, Any]) -> Path:
     return path
 
 
+PROPOSAL_FILES = ("approved_for_payment.xlsx", "approved_for_payment.csv")
+#: Suffix of the proposal files while their payment items are being marked proposed.
+PENDING = ".pending"
+
+
 def write_payment_proposal(output_dir: Path, lines: Sequence[PaymentLine]) -> list[Path]:
-    """approved_for_payment.xlsx and .csv (for ERP import), from the same cell values."""
+    """approved_for_payment.xlsx and .csv (for ERP import), from the same cell values, written
+    under a ``.pending`` name: :func:`publish_payment_proposal` gives them their names once
+    their payment items are marked proposed, so a crash in between never leaves a proposal
+    whose invoices the next run would propose again."""
     values = report_values(PAYMENT_COLUMNS, lines)
+    xlsx, csv = (output_dir / f"{name}{PENDING}" for name in PROPOSAL_FILES)
     return [
-        write_xlsx_values(output_dir / "approved_for_payment.xlsx", "Payment proposal",
-                          PAYMENT_COLUMNS, values),
-        write_csv_values(output_dir / "approved_for_payment.csv", PAYMENT_COLUMNS, values),
+        write_xlsx_values(xlsx, "Payment proposal", PAYMENT_COLUMNS, values),
+        write_csv_values(csv, PAYMENT_COLUMNS, values),
     ]
+
+
+def publish_payment_proposal(output_dir: Path) -> list[Path]:
+    """Rename the pending proposal files to their names."""
+    published = []
+    for name in PROPOSAL_FILES:
+        target = output_dir / name
+        (output_dir / f"{name}{PENDING}").replace(target)
+        published.append(target)
+    return published
 
 
 EXCEPTION_COLUMNS = [

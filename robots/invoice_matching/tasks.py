@@ -12,9 +12,6 @@ from pathlib import Path
 
 from robocorp.tasks import task
 
-from finrpa.queue.factory import open_store
-from robots.invoice_matching import history, reports
-
 ROBOT_DIR = Path(__file__).resolve().parent
 ACTOR = "robot:invoice_matching"
 
@@ -56,7 +53,9 @@ def match() -> None:
 @task
 def report() -> None:
     """Write results.jsonl, summary.json, the payment proposal and exceptions.xlsx."""
+    from finrpa.queue.factory import open_store
     from finrpa.runtime import collector_paused
+    from robots.invoice_matching import history, reports
 
     with collector_paused():
         store = open_store()
@@ -69,6 +68,7 @@ def report() -> None:
         proposed = history.take_payment_proposal(store, owner)
         reports.write_payment_proposal(output_dir, [line for _, line in proposed])
         history.mark_proposed(store, [item_id for item_id, _ in proposed], owner)
+        reports.publish_payment_proposal(output_dir)
         # The approved invoices were read with every field the results show: not read again.
         results = history.results_for_input(store, files, read_before=approved)
         reports.write_results(output_dir, results)

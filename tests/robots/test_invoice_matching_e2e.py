@@ -76,8 +76,8 @@ def test_small_batches_decide_as_one(first_run: tuple[str, Path, str],
     shutil.copytree(REPO_ROOT / "robots" / "invoice_matching", robot,
                     ignore=shutil.ignore_patterns("__pycache__"))
     toml = (robot / "robot.toml").read_text(encoding="utf-8")
-    assert "prefetch = 500" in toml
-    (robot / "robot.toml").write_text(toml.replace("prefetch = 500", "prefetch = 4"), "utf-8")
+    assert "prefetch = 1000" in toml
+    (robot / "robot.toml").write_text(toml.replace("prefetch = 1000", "prefetch = 4"), "utf-8")
     small = tmp_path / "out"
     run_robot(f"sqlite:///{tmp_path / 'finrpa.db'}", small, robots_dir=robot.parent)
     assert results(small) == results(output)

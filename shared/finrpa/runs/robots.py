@@ -31,7 +31,7 @@ class RobotStep(BaseModel):
     task: str
     input_queue: str | None = None
     output_queue: str | None = None
-    prefetch: int = Field(default=1, ge=1, le=500,
+    prefetch: int = Field(default=1, ge=1, le=5000,
                           description="Items claimed per round trip (FINRPA_PREFETCH)")
 
 
