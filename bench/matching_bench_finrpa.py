@@ -87,8 +87,13 @@ _HEADER_COLUMNS = ("credit", "number", "invoice_date", "currency", "seller_name"
                    "gross", "net", "vat", "lines_net")
 
 
+_TEN_THOUSANDTH = Decimal("1E-4")
+
+
 def _money(value: int) -> Decimal:
-    return Decimal(value).scaleb(-4)
+    # The same Decimal as Decimal(value).scaleb(-4) (coefficient value, exponent -4): an exact
+    # product, without scaleb's argument parsing (inlined in ColumnInvoices).
+    return _TEN_THOUSANDTH * value
 
 
 # Prices, VAT rates and quantities repeat across invoices (amounts mostly do not, and a cache
@@ -123,15 +128,15 @@ class ColumnInvoices:
         self.lines = tuple(data.lines[name] for name in _LINE_COLUMNS)
 
     def __call__(self, k: int) -> Invoice:
-        first, stop = k * LINES, (k + 1) * LINES
+        first, stop, money = k * LINES, (k + 1) * LINES, _TEN_THOUSANDTH
         lines = [
             _line.made({"line_id": line_id, "order_reference": None,
                         "order_line_reference": _reference(ref), "article_id": article or None,
                         "name": name, "ordered_quantity": None, "delivered_quantity": None,
                         "invoiced_quantity": _quantity(quantity), "unit": None,
                         "unit_price": _price(price), "price_base_quantity": None,
-                        "vat_rate": _price(vat), "vat_amount": _money(vat_amount),
-                        "net_amount": _money(net), "gross_amount": None}, set(_LINE_GIVEN))
+                        "vat_rate": _price(vat), "vat_amount": money * vat_amount,
+                        "net_amount": money * net, "gross_amount": None}, set(_LINE_GIVEN))
             for line_id, ref, article, name, quantity, price, vat, net, vat_amount
             in zip(_LINE_IDS, *[column[first:stop].tolist() for column in self.lines],
                    strict=True)
@@ -141,8 +146,8 @@ class ColumnInvoices:
         source = _source.made({"file": f"bench-{k}", "format": InvoiceFormat.UBL,
                                "version": "peppol-bis-3", "customization_id": None},
                               set(_SOURCE_GIVEN))
-        totals = _totals.made({"lines_net": _money(lines_net), "net": _money(net),
-                               "vat": _money(vat), "gross": _money(gross), "paid": None,
+        totals = _totals.made({"lines_net": money * lines_net, "net": money * net,
+                               "vat": money * vat, "gross": money * gross, "paid": None,
                                "rounding": None, "payable": None}, set(_TOTALS_GIVEN))
         return _invoice.made({
             "source": source,

@@ -9,11 +9,10 @@ each batch in order and finishes its items in one transaction. Batches are claim
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 
 from finrpa.domain.items import ItemState
@@ -22,7 +21,7 @@ from finrpa.matching.ledger import MatchLedger
 from finrpa.matching.tolerances import load_profile
 from finrpa.queue.factory import open_store
 from finrpa.queue.records import WorkItem
-from finrpa.runtime import collector_paused
+from finrpa.runtime import collector_paused, helper_pool
 from robots.invoice_matching import history
 from robots.invoice_matching.deciding import PreparedBatch, decide_prepared, prepare
 from robots.invoice_matching.inputs import load_order_book
@@ -35,17 +34,16 @@ HELPERS = 2
 
 def run_match_step(input_dir: Path, tolerances: Path, actor: str) -> None:
     """Match every pending invoice of the queue; print what became of them."""
-    store = open_store()
     run_id = os.environ.get("FINRPA_RUN_ID")
     owner = f"{actor}:{run_id or 'manual'}:{os.getpid()}"
     batch_size = int(os.environ.get("FINRPA_PREFETCH", "500"))
     profile = load_profile(tolerances)
     counts = {"matched": 0, "exception": 0, "bad payload": 0}
     started, waited = time.perf_counter(), 0.0
-    # spawn: the helpers start clean (no inherited database connections or threads).
-    context = multiprocessing.get_context("spawn")
-    with collector_paused(), ProcessPoolExecutor(HELPERS, mp_context=context) as pool:
+    with collector_paused(), helper_pool(HELPERS) as pool:
+        # The first task starts the helpers: before this process opens the database.
         book_loading = pool.submit(load_order_book, input_dir)
+        store = open_store()
         ledger = MatchLedger.from_entries(history.ledger_entries(store, INVOICE_QUEUE))
         ahead: deque[tuple[list[WorkItem], Future[PreparedBatch]]] = deque()
         exhausted = False

@@ -9,10 +9,8 @@ date, then file name) in one transaction.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +20,7 @@ from finrpa.matching.tolerances import load_profile
 from finrpa.queue.factory import open_store
 from finrpa.queue.payloads import PayloadJson
 from finrpa.queue.records import NewItem
-from finrpa.runtime import collector_paused
+from finrpa.runtime import collector_paused, helper_pool
 from finrpa.steps.invoices import read_invoice_bytes
 from robots.invoice_matching.files import file_key
 from robots.invoice_matching.inputs import invoice_paths, review_due, source_of
@@ -75,9 +73,7 @@ def read_all(input_dir: Path) -> list[ReadFile]:
         read = read_files(input_dir, paths)
     else:
         chunks = [paths[start:start + CHUNK] for start in range(0, len(paths), CHUNK)]
-        # spawn: the helpers start clean (no inherited database connections or threads).
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=context) as pool:
+        with helper_pool(min(2, os.cpu_count() or 1)) as pool:
             read = [file for files in pool.map(read_files, [input_dir] * len(chunks), chunks)
                     for file in files]
     return sorted(read, key=lambda file: file.sort_key)

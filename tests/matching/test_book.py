@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from finrpa.matching import Categorical, OrderBook, OrderColumns, Receipt
-from finrpa.matching.book import ReceiptColumns
+from finrpa.matching.book import ReceiptColumns, sorted_distinct
 
 from .builders import order_line
 
@@ -58,3 +58,27 @@ def test_from_columns_in_any_order_with_receipts() -> None:
                                                                       True)
     assert (b2.item_code, book.received("B", 2)) == ("I2", 3)
     assert book.all_closed(book.po_code("A")) and not book.all_closed(book.po_code("B"))
+
+
+def test_lookups_within_a_prefetch_block_are_those_outside_it() -> None:
+    lines = [order_line(n, po=po, unit=unit) for po in ("A", "B") for n, unit in
+             ((1, "PCE"), (3, "h"), (7, "PCE"))]
+    book = OrderBook.build(lines, [Receipt("B", 3, Decimal("2.5"), date(2024, 1, 1))])
+    queries = [(po, number) for po in ("A", "B") for number in (-1, 0, 1, 2, 3, 7, 8, 2**30)]
+    rows = range(len(book))
+
+    def looked_up() -> tuple[list[int], list[object], list[Decimal]]:
+        found = [book.row_in(book.po_code(po), number) for po, number in queries]
+        return found, [book.line_at(row) for row in rows], [book.received_at(row) for row in rows]
+
+    outside = looked_up()
+    with book.lines_prefetched(np.array([4, 0, -1, 4])):
+        assert looked_up() == outside
+    assert looked_up() == outside
+    assert book._ahead.line_rows is None and not book._ahead.lines  # dropped on leaving
+
+
+def test_sorted_distinct_is_numpy_unique() -> None:
+    values = np.array([5, -1, 3, 5, 0, 3, 3, 9], dtype=np.int64)
+    assert sorted_distinct(values).tolist() == np.unique(values).tolist()
+    assert sorted_distinct(np.zeros(0, dtype=np.int64)).tolist() == []

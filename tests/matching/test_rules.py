@@ -18,6 +18,7 @@ from finrpa.matching import (
     due_for_review,
     match_invoice,
 )
+from finrpa.matching.rules import amount
 from finrpa.matching.tolerances import parse_profile
 from finrpa.steps.invoice_model import Payment, ReferenceScheme
 
@@ -353,3 +354,10 @@ def test_due_for_review_is_lead_business_days_before_due() -> None:
     # Christmas Eve, Christmas Day and Boxing Day are closed: Mon 23rd, Fri 20th, Thu 19th
     assert due_for_review(date(2024, 12, 27), calendar, 3) == date(2024, 12, 19)
     assert due_for_review(date(2024, 6, 3), calendar, 0) == date(2024, 6, 3)
+
+
+def test_amounts_are_shown_as_their_own_text_says() -> None:
+    # The cache behind amount() must not confuse Decimals that are equal but print differently.
+    for text, shown in (("-0", "-0"), ("0", "0"), ("0.000", "0"), ("1.0", "1"), ("1", "1"),
+                        ("2.50", "2.5"), ("1E+1", "10"), ("-0.0", "-0"), ("1.0", "1")):
+        assert amount(D(text)) == shown

@@ -196,12 +196,15 @@ def resolve_rows(table: InvoiceTable, book: OrderBook, po_code: np.ndarray) -> n
     rows = np.full(table.line_count, -1, dtype=np.int64)
     by_ref = usable & (table.line_ref >= 0) & (table.line_ref < 2**LINE_BITS)
     rows[by_ref] = book.rows_of(line_po[by_ref], table.line_ref[by_ref])
-    for j in np.flatnonzero(usable & (table.line_ref == NO_LINE_REFERENCE)):
-        price = int(table.unit_price[j])
-        rows[j], _ = book.find_row(
-            int(line_po[j]), None, text_key(table.article[j]), text_key(table.name[j]),
-            None if price == MISSING else price,
-        )
+    unreferenced = np.flatnonzero(usable & (table.line_ref == NO_LINE_REFERENCE))
+    # Python values (tolist) rather than a numpy scalar per field and line.
+    for j, po, article, name, price in zip(
+        unreferenced.tolist(), line_po[unreferenced].tolist(),
+        table.article[unreferenced].tolist(), table.name[unreferenced].tolist(),
+        table.unit_price[unreferenced].tolist(), strict=True,
+    ):
+        rows[j], _ = book.find_row(po, None, text_key(article), text_key(name),
+                                   None if price == MISSING else price)
     return rows
 
 

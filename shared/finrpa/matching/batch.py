@@ -141,11 +141,12 @@ def _match(
     decisions: dict[int, MatchDecision] = {}
     if explain:
         bases = _bases(lines, mask, contested, replayed, prior)
-        # The rich rules ask for the order line of every matched line of every exception.
-        with book.lines_prefetched(lines.rows[mask[lines.invoice] != 0]):
-            for index in np.flatnonzero(mask).tolist():
-                decisions[index] = _explain(table, book, ledger, profile, lines, bases,
-                                            duplicates.get(index), index, int(mask[index]))
+        # The order rows of the exceptions' lines, invoice after invoice: the rich rules ask for
+        # the order line of every matched one.
+        exception_rows = lines.rows[mask[lines.invoice] != 0]
+        with book.lines_prefetched(exception_rows):
+            decisions = _explain_all(table, book, ledger, profile, bases, duplicates, mask,
+                                     exception_rows)
     return BatchResult(mask, decisions, lines)
 
 
@@ -196,15 +197,36 @@ def _bases(
     return settled_bases(lines, settled, mask == 0, prior) | replayed
 
 
+def _explain_all(
+    table: InvoiceTable, book: OrderBook, ledger: MatchLedger, profile: ToleranceProfile,
+    bases: dict[int, Decimal], duplicates: dict[int, SeenInvoice], mask: np.ndarray,
+    rows: np.ndarray,
+) -> dict[int, MatchDecision]:
+    """The decision of every exception; ``rows`` are the order rows of their lines, in order."""
+    exceptions = np.flatnonzero(mask)
+    # Python values throughout (tolist, the prefetched order lines): numpy scalar lookups cost
+    # several times more, and there are a few of them per line.
+    every_row, at = rows.tolist(), 0
+    decisions: dict[int, MatchDecision] = {}
+    for index, expected, start, stop in zip(
+        exceptions.tolist(), mask[exceptions].tolist(), table.line_start[exceptions].tolist(),
+        table.line_start[exceptions + 1].tolist(), strict=True,
+    ):
+        decisions[index] = _explain(table, book, ledger, profile, bases, duplicates.get(index),
+                                    index, expected, start, every_row[at : at + stop - start])
+        at += stop - start
+    return decisions
+
+
 def _explain(
     table: InvoiceTable, book: OrderBook, ledger: MatchLedger, profile: ToleranceProfile,
-    lines: Lines, bases: dict[int, Decimal], duplicate: SeenInvoice | None, index: int,
-    expected: int,
+    bases: dict[int, Decimal], duplicate: SeenInvoice | None, index: int, expected: int,
+    start: int, rows: list[int],
 ) -> MatchDecision:
-    start, stop = table.line_start[index : index + 2].tolist()
+    """The decision of invoice ``index``, whose lines (``start`` onwards) match order ``rows``
+    (-1: none), checked against the batch's reasons ``expected``."""
     view_bases: dict[tuple[str, int], Decimal] = {}
-    # Python values (tolist, the prefetched order line) rather than numpy scalar lookups.
-    for line, row in enumerate(lines.rows[start:stop].tolist(), start):
+    for line, row in enumerate(rows, start):
         if row >= 0:
             order = book.line_at(row)
             view_bases[(order.po_number, order.line_number)] = bases[line]
@@ -225,17 +247,22 @@ def batch_identities(table: InvoiceTable) -> Iterator[tuple[int, InvoiceIdentity
 
 
 def identity_at(table: InvoiceTable, index: int) -> InvoiceIdentity:
-    """The identity (for duplicate detection) of readable invoice ``index`` of the table."""
+    """The identity (for duplicate detection) of readable invoice ``index`` of the table
+    (built once: the duplicate pass, the ledger and the outcomes all ask for it)."""
+    known = table.identities.get(index)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     gross = table.exact_gross.get(index)
     if gross is None:
         gross = from_scaled(int(table.gross[index]), MONEY_DIGITS, places=2)
-    return InvoiceIdentity(
+    identity = table.identities[index] = InvoiceIdentity(
         seller=seller_key(table.seller_business_id[index], str(table.seller_name[index])),
         invoice_number=str(table.number[index]),
         gross=gross,
         invoice_date=date.fromordinal(int(table.invoice_date[index])),
         credit_note=bool(table.credit[index]),
     )
+    return identity
 
 
 def record_batch(

@@ -11,15 +11,21 @@ is built.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
+from finrpa.matching._columns import (
+    Categorical,
+    OrderColumns,
+    ReceiptColumns,
+    encode_runs,
+    sorted_distinct,
+)
 from finrpa.matching._records import CLOSED, OPEN, OrderLine, Receipt
 from finrpa.matching._values import (
     MONEY_DIGITS,
@@ -30,90 +36,17 @@ from finrpa.matching._values import (
     to_scaled,
 )
 
+__all__ = [
+    "LINE_BITS",
+    "Categorical",
+    "OrderBook",
+    "OrderColumns",
+    "ReceiptColumns",
+    "encode_runs",
+    "sorted_distinct",
+]
+
 LINE_BITS = 24  # line numbers below 2**24 share an int64 key with the order's code
-
-
-@dataclass(frozen=True)
-class Categorical:
-    """A low-cardinality text column: ``labels[codes[i]]`` is row i's value."""
-
-    codes: np.ndarray
-    labels: list[str]
-
-    @classmethod
-    def of(cls, values: Iterable[str]) -> Categorical:
-        """Encode ``values``."""
-        index: dict[str, int] = {}
-        codes = [index.setdefault(value, len(index)) for value in values]
-        return cls(np.asarray(codes, dtype=np.int32), list(index))
-
-    @classmethod
-    def of_array(cls, values: np.ndarray) -> Categorical:
-        """Encode a numpy column (fast when equal values come in runs, as in order exports)."""
-        index: dict[str, int] = {}
-        codes = encode_runs(values, lambda heads: [index.setdefault(v, len(index)) for v in heads])
-        return cls(codes.astype(np.int32), list(index))
-
-    def take(self, rows: np.ndarray) -> Categorical:
-        """The rows ``rows`` of this column."""
-        return Categorical(self.codes[rows], self.labels)
-
-
-def sorted_distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique`` of an int array, by sorting: numpy 2.4's hash-based unique takes 0.8 s on
-    a million ints, a sort 20 ms."""
-    ordered = np.sort(values)
-    keep = np.ones(len(ordered), dtype=bool)
-    keep[1:] = ordered[1:] != ordered[:-1]
-    return ordered[keep]
-
-
-def encode_runs(values: np.ndarray, encode: Callable[[list[Any]], list[int]]) -> np.ndarray:
-    """``encode`` applied to the first value of every run of equal values, spread over the run."""
-    count = len(values)
-    if count == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = np.ones(count, dtype=bool)
-    change[1:] = values[1:] != values[:-1]
-    heads = np.flatnonzero(change)
-    codes = np.asarray(encode(values[heads].tolist()), dtype=np.int64)
-    return np.repeat(codes, np.diff(np.append(heads, count)))
-
-
-@dataclass(frozen=True)
-class ReceiptColumns:
-    """Goods receipts as columns: order number, line number, quantity in millionths."""
-
-    po_number: np.ndarray
-    line_number: np.ndarray  # int64
-    quantity: np.ndarray  # int64
-
-
-@dataclass(frozen=True)
-class OrderColumns:
-    """The book's columns, one row per order line, sorted by (order, line number)."""
-
-    po_number: np.ndarray  # object: str
-    line_number: np.ndarray  # int64
-    supplier_business_id: Categorical
-    supplier_name: Categorical
-    item_code: np.ndarray  # object: str
-    description: np.ndarray  # object: str
-    quantity: np.ndarray  # int64, millionths
-    unit: Categorical
-    unit_price: np.ndarray  # int64, ten thousandths
-    vat_rate: np.ndarray  # int64, ten thousandths of a percent
-    currency: Categorical
-    closed: np.ndarray  # bool
-    service: np.ndarray  # int8: 1 service, 0 goods, -1 decided by unit
-    received: np.ndarray  # int64, millionths
-
-    def take(self, rows: np.ndarray) -> OrderColumns:
-        """The columns reordered (or filtered) by ``rows``."""
-        values: dict[str, Any] = {}
-        for name, column in vars(self).items():
-            values[name] = column.take(rows) if isinstance(column, Categorical) else column[rows]
-        return OrderColumns(**values)
 
 
 @dataclass

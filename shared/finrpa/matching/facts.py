@@ -50,6 +50,9 @@ class LineFacts(NamedTuple):
     unit_price: Decimal | None  # per one unit, positive on a credit note
 
 
+_new_tuple = tuple.__new__
+
+
 def is_credit(invoice: Invoice) -> bool:
     """True for a credit note."""
     return invoice.invoice_type == InvoiceType.CREDIT_NOTE
@@ -86,7 +89,7 @@ def line_facts(line: InvoiceLine, credit: bool) -> LineFacts:
             price = price / base
         if credit:
             price = abs(price)
-    return LineFacts(raw, quantity, price)
+    return _new_tuple(LineFacts, (raw, quantity, price))  # what LineFacts() does, minus a call
 
 
 def relevant_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -143,8 +143,7 @@ def _decision(
     identity: InvoiceIdentity | None = None,
     reference: str | None = None,
 ) -> MatchDecision:
-    found = {detail.code for detail in details}
-    reasons = [code for code in REPORT_ORDER if code in found]
+    reasons = sorted({detail.code for detail in details}, key=_RANK.__getitem__)
     ordered = sorted(details, key=lambda detail: _RANK[detail.code])
     return MatchDecision(
         status="exception" if reasons else "matched",

@@ -55,6 +55,13 @@ class Check:
     matches: list[LineMatch] = field(default_factory=list)
     order_closed: bool = False
     counted: dict[tuple[str, int], Decimal] = field(default_factory=dict)  # by this invoice
+    # What every line reads from the tolerances, read once (a pydantic attribute read is slow).
+    receipts_checked: bool = field(init=False)
+    quantity_limit: Decimal = field(init=False)  # 100 + quantity_percent
+
+    def __post_init__(self) -> None:
+        self.receipts_checked = self.tolerances.check_receipts
+        self.quantity_limit = HUNDRED + self.tolerances.quantity_percent
 
     def add(self, code: ReasonCode, message: str, line: int | None = None, **evidence: Any) -> None:
         """Record a reason."""
@@ -107,12 +114,13 @@ def check_totals(check: Check) -> None:
     # One pass over the lines: the sums are added up in line order, as sum() would.
     line_net, line_vat, any_net, all_vat = ZERO, ZERO, False, True
     for line in invoice.lines:
-        if line.net_amount is not None:
-            line_net, any_net = line_net + line.net_amount, True
-        if line.vat_amount is None:
+        net, vat = line.net_amount, line.vat_amount
+        if net is not None:
+            line_net, any_net = line_net + net, True
+        if vat is None:
             all_vat = False
         elif all_vat:
-            line_vat += line.vat_amount
+            line_vat += vat
     if any_net:
         stated = totals.lines_net if totals.lines_net is not None else totals.net
         comparisons.append(("sum of line net amounts", line_net, "stated net total", stated))
@@ -182,7 +190,8 @@ def check_lines(check: Check) -> None:
                       f"{_label(line)}: order line {order.line_number} is closed", index)
         if facts.unit_price is not None and facts.unit_price != order.unit_price:
             _check_price(check, facts, order, line, index, entry)
-        if line.vat_rate is None or line.vat_rate != order.vat_rate:
+        vat_rate = line.vat_rate
+        if vat_rate is None or vat_rate != order.vat_rate:
             _check_vat(check, line, order, index, entry)
         received = None if service else book.received_at(row)
         _check_quantity(check, facts, order, received, line, index, how, entry)
@@ -260,16 +269,17 @@ def _check_quantity(check: Check, facts: LineFacts, order: OrderLine, received: 
     after = before + quantity
     check.counted[key] = counted + quantity
     check.matches.append(LineMatch(index, order, how, quantity, after, received))
-    got = None if received is None else amount(received)  # shown up to three times below
+    got = None
     if received is not None:
+        got = amount(received)  # shown up to three times below
         # "quantity" lines the received quantity up with the invoiced and ordered ones.
-        entry["receipt"] = {"quantity": got, "checked": tolerance.check_receipts}
+        entry["receipt"] = {"quantity": got, "checked": check.receipts_checked}
     shown = {"before": amount(before), "this_invoice": amount(quantity), "after": amount(after)}
     entry["cumulative"] = shown
     if quantity <= ZERO:
         return
-    over_order = after * HUNDRED > order.quantity * (HUNDRED + tolerance.quantity_percent)
-    over_receipt = received is not None and tolerance.check_receipts and after > received
+    over_order = after * HUNDRED > order.quantity * check.quantity_limit
+    over_receipt = received is not None and check.receipts_checked and after > received
     if not (over_order or over_receipt):
         return
     total = f"{_label(line)}: {shown['after']} {order.unit} invoiced in total " \

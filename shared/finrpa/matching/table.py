@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +80,8 @@ class InvoiceTable:
     exact_gross: dict[int, Decimal] = field(default_factory=dict)  # exact_only invoices' gross
     #: Each invoice's work item, named in duplicates' evidence (default ``batch:<index>``).
     item_refs: Sequence[str] | None = None
+    #: Identities already built (by ``batch.identity_at``), by invoice index.
+    identities: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.po)

@@ -192,13 +192,21 @@ def match_results(
     for row in rows:
         key = row["business_key"]
         if key is None:
-            results.append((next(unkeyed), True))
+            results.append((_as_given(next(unkeyed), row), True))
         elif key in by_key and key not in seen:
             seen.add(key)
-            results.append((by_key[key], True))
+            results.append((_as_given(by_key[key], row), True))
         else:
             results.append((by_key.get(key) or existing[key], False))
     return results
+
+
+def _as_given(item: WorkItem, row: dict[str, Any]) -> WorkItem:
+    """A new item carries a PayloadJson payload as it was given, on every backend."""
+    payload = row["payload"]
+    if isinstance(payload, PayloadJson) and item.payload is not payload:
+        return item.model_copy(update={"payload": payload})
+    return item
 
 
 def sqlite_time(moment: datetime) -> str:
