@@ -3,6 +3,7 @@ with partial deliveries, credit notes, duplicates, closed orders and over-precis
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import date
 from decimal import Decimal
@@ -190,3 +191,18 @@ def test_batches_in_a_row_agree_with_one_by_one(data: st.DataObject) -> None:
         record_batch(table, book, ledger, result)
     assert decided == [(d.reasons, _explained(d.details) if d.reasons else [])
                        for d in expected]
+
+
+def test_batch_leaves_the_collector_on_and_a_caller_s_frozen_objects_frozen() -> None:
+    book = book_of([order_line(1)])
+    table = InvoiceTable.from_invoices([invoice(invoice_line(1, "40", ref="1"))])
+    assert gc.isenabled()
+    assert match_batch(table, book, MatchLedger(), default_profile()).decisions
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.freeze()  # a caller that keeps its objects out of collections
+    try:
+        frozen = gc.get_freeze_count()
+        match_batch(table, book, MatchLedger(), default_profile())
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -159,12 +159,22 @@ def _collector_paused() -> Iterator[None]:
     already alive: the caller's columns and records, millions of them. Measured: about 20 % of
     the explanations' time, and up to 0.7 s of the columnar pass on 200,000 invoices.
     Collection resumes afterwards; nothing is skipped for good.
+
+    On leaving, the objects made meanwhile join the oldest generation at once (``freeze`` then
+    ``unfreeze`` moves every tracked object there, in constant time). They are mostly the
+    decisions, long-lived by construction, which would otherwise all be walked by the first
+    young collection after the batch (about 0.3 s for 13,000 exceptions) and again by the
+    middle one, only to end up there; full collections still examine them. Skipped when the
+    caller keeps objects frozen, which ``unfreeze`` would release.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
