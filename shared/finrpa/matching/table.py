@@ -207,7 +207,7 @@ class _Builder:
         return exact
 
     def table(self, source: InvoiceSource) -> InvoiceTable:
-        columns: dict[str, np.ndarray] = {}
+        columns: dict[str, Any] = {}  # the array fields, by name
         for name, values in self.values.items():
             dtype = object if name in self.OBJECTS else bool if name in self.FLAGS else np.int64
             array = np.empty(len(values), dtype=dtype)

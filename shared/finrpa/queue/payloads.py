@@ -91,7 +91,11 @@ def validate_payload(config: QueueConfig, payload: Any) -> Any:
 @lru_cache(maxsize=256)
 def _field_adapter(model: type[BaseModel], key: str) -> TypeAdapter[Any] | None:
     info = model.model_fields.get(key)
-    return None if info is None else TypeAdapter(Annotated[info.annotation, info])
+    if info is None:
+        return None
+    # The field's type with its constraints (FieldInfo), validated on its own.
+    field_type: Any = Annotated[info.annotation, info]
+    return TypeAdapter(field_type)
 
 
 def validate_payload_update(config: QueueConfig, update: dict[str, Any]) -> dict[str, Any]:
