@@ -96,15 +96,6 @@ def decide_prepared(
     return DecidedBatch(outcomes, bad)
 
 
-def decide_items(
-    items: Sequence[WorkItem], book: OrderBook, ledger: MatchLedger, profile: ToleranceProfile,
-    run_id: str | None,
-) -> DecidedBatch:
-    """:func:`prepare` and :func:`decide_prepared` in one go."""
-    return decide_prepared(items, prepare([item.payload for item in items]), book, ledger,
-                           profile, run_id)
-
-
 def _not_kept(index: int) -> Invoice | None:
     raise LookupError(f"invoice {index} of a prepared batch: the decider supplies the invoices")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,29 +10,11 @@ from finrpa.domain.calendar import BusinessCalendar
 from finrpa.domain.findings import Finding
 from finrpa.matching.book import OrderBook
 from finrpa.matching.book_loading import book_from_field_columns
-from finrpa.steps.invoices import InvoiceReadResult, read_invoice_bytes
 from finrpa.steps.sheet_columns import read_xlsx_columns
-from robots.invoice_matching.files import INVOICE_FOLDER, file_key, invoice_names
+from robots.invoice_matching.files import INVOICE_FOLDER, invoice_names
 from robots.invoice_matching.models import GoodsReceiptRow, PurchaseOrderRow
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-
-
-@dataclass(frozen=True)
-class InvoiceFile:
-    """One file of the invoices folder, read."""
-
-    source: str  # relative to the input folder, e.g. invoices/INV-1.xml
-    name: str
-    content: bytes
-    sha256: str
-    read: InvoiceReadResult
-
-    @property
-    def sort_key(self) -> tuple[date, str]:
-        """Processing order: invoice date, then file name (unreadable files last)."""
-        invoice = self.read.invoice
-        return (invoice.invoice_date if invoice else date.max, self.name)
 
 
 def invoice_paths(input_dir: Path) -> list[Path]:
@@ -45,15 +25,6 @@ def invoice_paths(input_dir: Path) -> list[Path]:
 
 def source_of(input_dir: Path, path: Path) -> str:
     return path.relative_to(input_dir).as_posix()
-
-
-def read_invoice_files(input_dir: Path) -> Iterator[InvoiceFile]:
-    """Every invoice file read into the invoice model (or findings), in input order."""
-    for path in invoice_paths(input_dir):
-        content = path.read_bytes()
-        source = source_of(input_dir, path)
-        yield InvoiceFile(source, path.name, content, file_key(content),
-                          read_invoice_bytes(content, source))
 
 
 def review_due(

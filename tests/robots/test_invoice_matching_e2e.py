@@ -155,3 +155,36 @@ def test_rerun_adds_nothing_and_decisions_flow_into_the_next_run(
     fourth = tmp_path / "run4"
     run_robot(url, fourth)
     assert proposal(fourth) == []
+
+
+def test_an_order_book_that_cannot_be_used_stops_the_step_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """A repeated order line makes the book unusable: the match step fails (exit 1, its log
+    says why) and every claimed invoice is back in the queue, pending, for the next run."""
+    from robots.invoice_matching.fixtures import ORDER_COLUMNS
+    from robots.invoice_matching.models import PurchaseOrderRow
+
+    from finrpa.steps.sheet_columns import read_xlsx_columns
+    from finrpa.steps.sheets import write_xlsx_report
+
+    folder = tmp_path / "input"
+    shutil.copytree(FIXTURES, folder)
+    orders = read_xlsx_columns(folder / "purchase_orders.xlsx", PurchaseOrderRow).columns
+    rows = [dict(zip(orders, values, strict=True)) for values in zip(*orders.values(),
+                                                                     strict=True)]
+    write_xlsx_report(folder / "purchase_orders.xlsx", "Orders", ORDER_COLUMNS,
+                      [*rows, rows[0]])
+    url = f"sqlite:///{tmp_path / 'finrpa.db'}"
+    env = {**os.environ, "FINRPA_DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "-m", "finrpa.cli.main", "run", "invoice_matching",
+         "--input", str(folder), "--output", str(tmp_path / "out")],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "step match failed" in result.stdout + result.stderr
+    console = (tmp_path / "out" / "logs" / "match" / "console.txt").read_text("utf-8")
+    assert "appears more than once" in console
+    store = SqlQueueStore(make_engine(url))
+    assert store.count("invoice-matching", ItemState.PENDING) == len(EXPECTED)
+    assert store.count("invoice-matching", ItemState.IN_PROGRESS) == 0
