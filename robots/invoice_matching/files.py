@@ -20,6 +20,11 @@ def invoice_names(input_dir: Path) -> list[str]:
                       if entry.is_file() and not entry.name.startswith("."))
 
 
+def invoice_source(name: str) -> str:
+    """An invoice file's ``source``: its path relative to the input folder."""
+    return f"{INVOICE_FOLDER}/{name}"
+
+
 def file_key(content: bytes) -> str:
     """The work item's business key: the file's content hash (the same file is one item)."""
     return hashlib.sha256(content).hexdigest()

@@ -9,7 +9,7 @@ from typing import Any
 from finrpa.domain.items import ItemState
 from finrpa.queue.records import ItemDigest, ItemOutcome, NewItem
 from finrpa.queue.store import QueueStore
-from robots.invoice_matching.files import INVOICE_FOLDER, file_key, invoice_names
+from robots.invoice_matching.files import INVOICE_FOLDER, file_key, invoice_names, invoice_source
 from robots.invoice_matching.models import INVOICE_QUEUE, PAYMENT_QUEUE, PaymentLine
 from robots.invoice_matching.reports import FIELDS, InvoiceResult, payment_line
 
@@ -37,7 +37,7 @@ def input_files(input_dir: Path) -> list[tuple[str, str]]:
     keyed = []
     for name in invoice_names(input_dir):
         with open(folder / name, "rb") as handle:
-            keyed.append((f"{INVOICE_FOLDER}/{name}", file_key(handle.read())))
+            keyed.append((invoice_source(name), file_key(handle.read())))
     return keyed
 
 

@@ -23,10 +23,6 @@ def invoice_paths(input_dir: Path) -> list[Path]:
     return [folder / name for name in invoice_names(input_dir)]
 
 
-def source_of(input_dir: Path, path: Path) -> str:
-    return path.relative_to(input_dir).as_posix()
-
-
 def review_due(
     due_date: date | None, calendar: BusinessCalendar, lead_days: int
 ) -> datetime | None:

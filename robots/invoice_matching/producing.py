@@ -22,8 +22,8 @@ from finrpa.queue.payloads import PayloadJson
 from finrpa.queue.records import NewItem
 from finrpa.runtime import collector_paused, helper_pool
 from finrpa.steps.invoices import read_invoice_bytes
-from robots.invoice_matching.files import file_key
-from robots.invoice_matching.inputs import invoice_paths, review_due, source_of
+from robots.invoice_matching.files import file_key, invoice_source
+from robots.invoice_matching.inputs import invoice_paths, review_due
 from robots.invoice_matching.models import INVOICE_QUEUE, InvoiceWork
 
 #: Below this many files the helper processes would cost more than they save.
@@ -43,17 +43,17 @@ class ReadFile:
     due_date: date | None
 
 
-def read_files(input_dir: Path, paths: Sequence[Path]) -> list[ReadFile]:
-    """Read ``paths`` (files of ``input_dir``) into what the queue needs."""
+def read_files(paths: Sequence[Path]) -> list[ReadFile]:
+    """Read the invoice files ``paths`` into what the queue needs."""
     with collector_paused():
-        return _read_files(input_dir, paths)
+        return _read_files(paths)
 
 
-def _read_files(input_dir: Path, paths: Sequence[Path]) -> list[ReadFile]:
+def _read_files(paths: Sequence[Path]) -> list[ReadFile]:
     read: list[ReadFile] = []
     for path in paths:
         content = path.read_bytes()
-        source = source_of(input_dir, path)
+        source = invoice_source(path.name)
         sha256 = file_key(content)
         result = read_invoice_bytes(content, source)
         invoice = result.invoice
@@ -70,11 +70,11 @@ def read_all(input_dir: Path) -> list[ReadFile]:
     """Every invoice file of ``input_dir`` read, in processing order."""
     paths = invoice_paths(input_dir)
     if len(paths) < PARALLEL_FROM:
-        read = read_files(input_dir, paths)
+        read = read_files(paths)
     else:
         chunks = [paths[start:start + CHUNK] for start in range(0, len(paths), CHUNK)]
         with helper_pool(min(2, os.cpu_count() or 1)) as pool:
-            read = [file for files in pool.map(read_files, [input_dir] * len(chunks), chunks)
+            read = [file for files in pool.map(read_files, chunks)
                     for file in files]
     return sorted(read, key=lambda file: file.sort_key)
 

@@ -9,7 +9,7 @@ subset can exceed them. Those rows are settled in one vectorised test; the few o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -40,34 +40,28 @@ class Prior:
         """:meth:`of` for the order ``rows`` a batch touches (only those are looked up, so a
         long ledger costs nothing); ``invoiced(po_number, line_number)`` is the ledger's
         quantity, None for a line it does not know."""
-        scaled = np.zeros(len(book), dtype=np.int64)
-        unfit = np.zeros(len(book), dtype=bool)
-        exact: dict[int, Decimal] = {}
         columns = book.columns
-        for row, po, line in zip(rows.tolist(), columns.po_number[rows].tolist(),
-                                 columns.line_number[rows].tolist(), strict=True):
-            quantity = invoiced(po, line)
-            if quantity is None:
-                continue
-            exact[row] = quantity
-            value = to_scaled(quantity, QTY_DIGITS)
-            if value is None:
-                unfit[row] = True
-            else:
-                scaled[row] = value
-        return cls(exact, scaled, unfit)
+        quantities = (invoiced(po, line) for po, line in zip(
+            columns.po_number[rows].tolist(), columns.line_number[rows].tolist(), strict=True))
+        return cls._of_rows(book, zip(rows.tolist(), quantities, strict=True))
 
     @classmethod
     def of(cls, invoiced: Mapping[tuple[str, int], Decimal], book: OrderBook) -> Prior:
-        scaled = np.zeros(len(book), dtype=np.int64)
-        unfit = np.zeros(len(book), dtype=bool)
         keys, quantities = list(invoiced), list(invoiced.values())
         codes = np.array([book.po_index.get(po, -1) for po, _ in keys], dtype=np.int64)
         numbers = np.array([line for _, line in keys], dtype=np.int64)
         rows = book.rows_of(codes, numbers).tolist() if keys else []
+        return cls._of_rows(book, zip(rows, quantities, strict=True))
+
+    @classmethod
+    def _of_rows(cls, book: OrderBook,
+                 quantities: Iterable[tuple[int, Decimal | None]]) -> Prior:
+        """From (row, quantity) pairs; rows < 0 and quantities None are left out."""
+        scaled = np.zeros(len(book), dtype=np.int64)
+        unfit = np.zeros(len(book), dtype=bool)
         exact: dict[int, Decimal] = {}
-        for row, quantity in zip(rows, quantities, strict=True):
-            if row < 0:
+        for row, quantity in quantities:
+            if row < 0 or quantity is None:
                 continue
             exact[row] = quantity
             value = to_scaled(quantity, QTY_DIGITS)

@@ -36,6 +36,7 @@ from finrpa.matching.facts import (
     order_reference_of,
     refers_elsewhere,
 )
+from finrpa.matching.ledger import InvoiceIdentity
 from finrpa.steps.invoice_checks import check_invoice
 from finrpa.steps.invoice_model import Invoice
 
@@ -81,7 +82,8 @@ class InvoiceTable:
     #: Each invoice's work item, named in duplicates' evidence (default ``batch:<index>``).
     item_refs: Sequence[str] | None = None
     #: Identities already built (by ``batch.identity_at``), by invoice index.
-    identities: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+    identities: dict[int, InvoiceIdentity] = field(default_factory=dict, repr=False,
+                                                   compare=False)
 
     def __len__(self) -> int:
         return len(self.po)
