@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,20 +21,40 @@ class Categorical:
     @classmethod
     def of(cls, values: Iterable[str]) -> Categorical:
         """Encode ``values``."""
-        index: dict[str, int] = {}
-        codes = [index.setdefault(value, len(index)) for value in values]
-        return cls(np.asarray(codes, dtype=np.int32), list(index))
+        values = list(values)
+        labels, codes = _encoded(values)
+        return cls(np.fromiter(codes, dtype=np.int32, count=len(values)), labels)
 
     @classmethod
     def of_array(cls, values: np.ndarray) -> Categorical:
         """Encode a numpy column (fast when equal values come in runs, as in order exports)."""
-        index: dict[str, int] = {}
-        codes = encode_runs(values, lambda heads: [index.setdefault(v, len(index)) for v in heads])
-        return cls(codes.astype(np.int32), list(index))
+        labels: list[str] = []
+
+        def encode(heads: list[str]) -> Iterable[int]:
+            found, codes = _encoded(heads)
+            labels.extend(found)
+            return codes
+
+        return cls(encode_runs(values, encode).astype(np.int32), labels)
+
+    @cached_property
+    def label_array(self) -> np.ndarray:
+        """The labels as an object array, to look many codes up with one fancy index."""
+        array = np.empty(len(self.labels), dtype=object)
+        array[:] = self.labels
+        return array
 
     def take(self, rows: np.ndarray) -> Categorical:
         """The rows ``rows`` of this column."""
         return Categorical(self.codes[rows], self.labels)
+
+
+def _encoded(values: list[str]) -> tuple[list[str], Iterator[int]]:
+    """The distinct values in order of first appearance, and the position of each value among
+    them. (dict.fromkeys and map loop in C; a comprehension of setdefault calls would run
+    bytecode for every value.)"""
+    labels = list(dict.fromkeys(values))
+    return labels, map(dict(zip(labels, itertools.count())).__getitem__, values)
 
 
 def sorted_distinct(values: np.ndarray) -> np.ndarray:
@@ -44,7 +66,7 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-def encode_runs(values: np.ndarray, encode: Callable[[list[Any]], list[int]]) -> np.ndarray:
+def encode_runs(values: np.ndarray, encode: Callable[[list[Any]], Iterable[int]]) -> np.ndarray:
     """``encode`` applied to the first value of every run of equal values, spread over the run."""
     count = len(values)
     if count == 0:
@@ -52,7 +74,8 @@ def encode_runs(values: np.ndarray, encode: Callable[[list[Any]], list[int]]) ->
     change = np.ones(count, dtype=bool)
     change[1:] = values[1:] != values[:-1]
     heads = np.flatnonzero(change)
-    codes = np.asarray(encode(values[heads].tolist()), dtype=np.int64)
+    # fromiter: np.asarray of a list would first scan it for the type and shape of the array
+    codes = np.fromiter(encode(values[heads].tolist()), dtype=np.int64, count=len(heads))
     return np.repeat(codes, np.diff(np.append(heads, count)))
 
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 
@@ -47,6 +48,8 @@ __all__ = [
 ]
 
 LINE_BITS = 24  # line numbers below 2**24 share an int64 key with the order's code
+# Orders up to this many lines are searched within themselves by OrderBook.rows_of.
+_SHORT_ORDER = 64
 
 
 @dataclass
@@ -113,54 +116,47 @@ class OrderBook:
         ``receipts``, the received column is their sum per line (unknown lines are ignored)."""
         book = cls._sorted(columns)
         if receipts is not None:
-            po_index = book.po_index
-            codes = encode_runs(receipts.po_number, lambda heads: [po_index.get(p, -1)
-                                                                   for p in heads])
+            get = book.po_index.get
+            # map over the run heads: a C loop, where a comprehension calls get in bytecode
+            codes = encode_runs(receipts.po_number, lambda heads: map(get, heads, repeat(-1)))
             rows = book.rows_of(codes, receipts.line_number)
+            known = rows >= 0
             received = np.zeros(len(book), dtype=np.int64)
-            np.add.at(received, rows[rows >= 0], receipts.quantity[rows >= 0])
+            np.add.at(received, rows[known], receipts.quantity[known])
             book.columns = replace(book.columns, received=received)
         return book
 
     @classmethod
     def _sorted(cls, columns: OrderColumns) -> OrderBook:
-        po = columns.po_number
-        count = len(po)
-        change = np.ones(count, dtype=bool)
-        if count > 1:
-            change[1:] = po[1:] != po[:-1]
-        starts = np.flatnonzero(change)
-        labels = po[starts].tolist()
-        grouped = len(set(labels)) == len(labels)
-        if grouped:
-            codes = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, count)))
-            line = columns.line_number
-            ordered = bool(np.all((line[1:] > line[:-1]) | change[1:])) if count > 1 else True
-            if ordered:
-                return cls._indexed(columns)
-        else:
-            index: dict[str, int] = {}
-            codes = np.array([index.setdefault(p, len(index)) for p in po.tolist()], np.int64)
-        return cls._indexed(columns.take(np.lexsort((columns.line_number, codes))))
+        """:meth:`_indexed` of ``columns`` sorted by (order, line number); orders keep the
+        order of their first appearance. Columns already sorted are indexed as they are."""
+        po, line = columns.po_number, columns.line_number
+        _check_line_numbers(line)
+        po_numbers, po_start = _order_runs(po)
+        po_index = _positions(po_numbers)
+        codes = np.repeat(np.arange(len(po_numbers), dtype=np.int64), np.diff(po_start))
+        if len(po_index) == len(po_numbers):  # grouped by order
+            row_keys = (codes << LINE_BITS) | line
+            if _increasing(row_keys):
+                return cls(columns, po_numbers, po_index, po_start, row_keys)
+        else:  # an order in several runs: number the runs by their order's first appearance
+            first: dict[str, int] = {}
+            run_codes = [first.setdefault(number, len(first)) for number in po_numbers]
+            codes = np.repeat(np.array(run_codes, dtype=np.int64), np.diff(po_start))
+        return cls._indexed(columns.take(np.lexsort((line, codes))))
 
     @classmethod
     def _indexed(cls, columns: OrderColumns) -> OrderBook:
+        """The book of columns sorted by (order, line number)."""
         po, line = columns.po_number, columns.line_number
-        count = len(po)
-        if count and (line.min() < 0 or line.max() >= 2**LINE_BITS):
-            raise ValueError(f"order line numbers must be between 0 and {2**LINE_BITS - 1}")
-        change = np.ones(count, dtype=bool)
-        if count > 1:
-            change[1:] = po[1:] != po[:-1]
-        starts = np.flatnonzero(change)
-        po_numbers = po[starts].tolist()
-        po_index = {number: code for code, number in enumerate(po_numbers)}
+        _check_line_numbers(line)
+        po_numbers, po_start = _order_runs(po)
+        po_index = _positions(po_numbers)
         if len(po_index) != len(po_numbers):
             raise ValueError("order lines are not grouped by order")
-        po_start = np.append(starts, count).astype(np.int64)
-        codes = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(po_start))
+        codes = np.repeat(np.arange(len(po_numbers), dtype=np.int64), np.diff(po_start))
         row_keys = (codes << LINE_BITS) | line
-        if count > 1 and not bool(np.all(row_keys[1:] > row_keys[:-1])):
+        if not _increasing(row_keys):
             repeated = np.flatnonzero(row_keys[1:] == row_keys[:-1])[0]
             raise ValueError(
                 f"order {po[repeated]} line {line[repeated]} appears more than once"
@@ -180,14 +176,31 @@ class OrderBook:
     def rows_of(self, po_codes: np.ndarray, line_numbers: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`row_in`: the row of each (order code, line number), -1 if absent."""
         valid = (po_codes >= 0) & (line_numbers >= 0) & (line_numbers < 2**LINE_BITS)
-        keys = (po_codes[valid] << LINE_BITS) | line_numbers[valid]
-        found = np.searchsorted(self.row_keys, keys)
-        inside = found < len(self.row_keys)
-        hit = np.zeros(len(keys), dtype=bool)
-        hit[inside] = self.row_keys[found[inside]] == keys[inside]
+        codes = po_codes[valid]
+        keys = (codes << LINE_BITS) | line_numbers[valid]
+        found = self._last_row_at_most(codes, keys)
         rows = np.full(len(po_codes), -1, dtype=np.int64)
-        rows[np.flatnonzero(valid)[hit]] = found[hit]
+        rows[valid] = np.where(self.row_keys[found] == keys, found, -1)
         return rows
+
+    def _last_row_at_most(self, codes: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """For each key of order ``codes``, the last row of that order whose row key is at
+        most the key (the order's first row when none is)."""
+        base = self.po_start[codes]
+        size = self.po_start[codes + 1] - base
+        if len(size) == 0 or size.max() > _SHORT_ORDER:
+            found = np.searchsorted(self.row_keys, keys, side="right") - 1
+            return np.clip(found, base, None)
+        # A binary search within each key's own order, all keys at once: an order has a few
+        # lines, so a few passes over the keys instead of ~20 cache-missing probes of the
+        # whole book per key (np.searchsorted), which takes twice as long on a large book.
+        while True:
+            half = size >> 1
+            if not half.any():
+                return base
+            middle = base + half
+            base = np.where(self.row_keys[middle] <= keys, middle, base)
+            size -= half
 
     def po_code(self, po_number: str | None) -> int:
         """The order's code (its position), -1 when unknown or None."""
@@ -271,8 +284,7 @@ class OrderBook:
         """
         previous = self._ahead
         wanted = sorted_distinct(rows[rows >= 0])
-        received = [from_scaled(value, QTY_DIGITS)
-                    for value in self.columns.received[wanted].tolist()]
+        received = _decimals(self.columns.received[wanted], QTY_DIGITS)
         self._ahead = _Ahead(previous.lines | self._lines_of(wanted),
                              previous.received | dict(zip(wanted.tolist(), received, strict=True)),
                              {} if previous.line_rows is None else previous.line_rows)
@@ -286,22 +298,24 @@ class OrderBook:
         c = self.columns
 
         def labels(column: Categorical) -> list[str]:
-            return [column.labels[code] for code in column.codes[rows].tolist()]
+            return column.label_array[column.codes[rows]].tolist()
 
-        def scaled(column: np.ndarray, digits: int, places: int = 0) -> list[Decimal]:
-            return [from_scaled(value, digits, places) for value in column[rows].tolist()]
+        def texts(column: np.ndarray) -> Iterator[str]:
+            return map(str, column[rows].tolist())
 
-        fields = zip(
-            map(str, c.po_number[rows].tolist()), c.line_number[rows].tolist(),
+        columns = (
+            texts(c.po_number), c.line_number[rows].tolist(),
             labels(c.supplier_business_id), labels(c.supplier_name),
-            map(str, c.item_code[rows].tolist()), map(str, c.description[rows].tolist()),
-            scaled(c.quantity, QTY_DIGITS), labels(c.unit),
-            scaled(c.unit_price, MONEY_DIGITS, 2), scaled(c.vat_rate, MONEY_DIGITS),
-            labels(c.currency), [CLOSED if closed else OPEN for closed in c.closed[rows].tolist()],
+            texts(c.item_code), texts(c.description),
+            _decimals(c.quantity[rows], QTY_DIGITS), labels(c.unit),
+            _decimals(c.unit_price[rows], MONEY_DIGITS, 2),
+            _decimals(c.vat_rate[rows], MONEY_DIGITS), labels(c.currency),
+            [CLOSED if closed else OPEN for closed in c.closed[rows].tolist()],
             [None if flag < 0 else flag == 1 for flag in c.service[rows].tolist()],
-            strict=True,
         )
-        return {row: OrderLine(*values) for row, values in zip(rows.tolist(), fields, strict=True)}
+        # map over the columns calls OrderLine with the values of a row as arguments, where
+        # zip would first pack them in a tuple per row.
+        return dict(zip(rows.tolist(), map(OrderLine, *columns), strict=True))
 
     def find_row(
         self,
@@ -357,6 +371,39 @@ class OrderBook:
         if not self.po_numbers:
             return np.zeros(0, dtype=bool)
         return np.logical_and.reduceat(self.columns.closed, self.po_start[:-1])
+
+
+def _check_line_numbers(line: np.ndarray) -> None:
+    if len(line) and (line.min() < 0 or line.max() >= 2**LINE_BITS):
+        raise ValueError(f"order line numbers must be between 0 and {2**LINE_BITS - 1}")
+
+
+def _order_runs(po: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The order number of every run of equal order numbers, and where the runs start (with
+    the row count appended)."""
+    change = np.ones(len(po), dtype=bool)
+    change[1:] = po[1:] != po[:-1]
+    starts = np.flatnonzero(change)
+    return po[starts].tolist(), np.append(starts, len(po)).astype(np.int64)
+
+
+def _positions(values: list[str]) -> dict[str, int]:
+    """Each value's position (the last, for a repeated one)."""
+    return dict(zip(values, range(len(values)), strict=True))
+
+
+def _increasing(keys: np.ndarray) -> bool:
+    return bool(np.all(keys[1:] > keys[:-1]))
+
+
+def _decimals(values: np.ndarray, digits: int, places: int = 0) -> list[Decimal]:
+    """``from_scaled`` of every value; values repeated a lot (quantities, VAT rates) are
+    converted once each, which costs a fraction of a call per value."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    if 2 * len(distinct) > len(values):
+        return list(map(from_scaled, values.tolist(), repeat(digits), repeat(places)))
+    decimals = list(map(from_scaled, distinct.tolist(), repeat(digits), repeat(places)))
+    return list(map(decimals.__getitem__, inverse.tolist()))
 
 
 def _service_flag(service: bool | None) -> int:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from finrpa.matching.invoices import MatchDecision
 
 MATCHED = "matched"
+_ZERO = Decimal(0)  # built once: add_quantity is called for every line of a long history
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ class MatchLedger:
 
     def invoiced(self, po_number: str, line_number: int) -> Decimal:
         """Quantity invoiced on the order line by invoices that count (0 when none)."""
-        return self._invoiced.get((po_number, line_number), Decimal(0))
+        return self._invoiced.get((po_number, line_number), _ZERO)
 
     @property
     def invoiced_line_count(self) -> int:
@@ -150,7 +151,7 @@ class MatchLedger:
     def add_quantity(self, po_number: str, line_number: int, quantity: Decimal) -> None:
         """Add ``quantity`` (negative for a credit) to the line's invoiced quantity."""
         key = (po_number, line_number)
-        self._invoiced[key] = self._invoiced.get(key, Decimal(0)) + quantity
+        self._invoiced[key] = self._invoiced.get(key, _ZERO) + quantity
 
     def record(self, decision: MatchDecision, *, accepted: bool = False) -> None:
         """Count a decision's quantities: it must be matched, or ``accepted`` by a reviewer.
