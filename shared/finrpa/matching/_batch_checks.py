@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import count, repeat
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from finrpa.matching._values import (
     text_key,
     to_scaled,
 )
-from finrpa.matching.book import LINE_BITS, Categorical, OrderBook
+from finrpa.matching.book import LINE_BITS, OrderBook
 from finrpa.matching.model import ReasonCode
 from finrpa.matching.table import NO_LINE_REFERENCE, InvoiceTable
 from finrpa.matching.tolerances import ToleranceProfile, Tolerances
@@ -97,60 +98,63 @@ class Header:
 
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
-    """Codes and distinct values (in order of appearance) of a column, in one pass."""
-    index: dict[Any, int] = {}
-    codes = [index.setdefault(value, len(index)) for value in values.tolist()]
-    return np.array(codes, dtype=np.int64), list(index)
+    """Codes and distinct values (in order of appearance) of a column."""
+    items = values.tolist()
+    # setdefault mapped in C (no bytecode per value): the position where each value first
+    # occurs, then numbered in order.
+    first: dict[Any, int] = {}
+    at = np.fromiter(map(first.setdefault, items, count()), np.int64, len(items))
+    number = np.zeros(len(items), dtype=np.int64)
+    number[np.fromiter(first.values(), np.int64, len(first))] = np.arange(len(first))
+    return number[at], list(first)
 
 
 @dataclass
 class _Orders:
-    """Per-order facts, one extra entry at the end so that code 0 exists in an empty book."""
+    """The orders' suppliers and currencies, by label of the book's columns."""
 
     key_ids: dict[str | None, int]  # supplier business key -> id
     currency_ids: dict[str, int]
-    supplier: np.ndarray  # key id of each order's supplier
-    currency: np.ndarray  # currency id of each order
-    group: np.ndarray  # tolerance group of each order
-    closed: np.ndarray  # all lines closed
+    supplier: np.ndarray  # key id of each supplier label
+    currency: np.ndarray  # currency id of each currency label
+    group: np.ndarray  # tolerance group of each supplier label
 
     @classmethod
     def of(cls, book: OrderBook, groups: Groups) -> _Orders:
-        c, first = book.columns, book.po_start[:-1]
+        c = book.columns
         label_keys = [business_key(label) for label in c.supplier_business_id.labels]
         key_ids = {key: i for i, key in enumerate(dict.fromkeys(label_keys))}
         currencies = [label.strip().upper() for label in c.currency.labels]
         currency_ids = {label: i for i, label in enumerate(dict.fromkeys(currencies))}
-
-        def per_order(per_label: list[int], column: Categorical) -> np.ndarray:
-            return np.append(np.array(per_label, dtype=np.int64)[column.codes[first]], -2)
-
         return cls(
             key_ids, currency_ids,
-            supplier=per_order([key_ids[k] for k in label_keys], c.supplier_business_id),
-            currency=per_order([currency_ids[cur] for cur in currencies], c.currency),
-            group=per_order([groups.group_of(k) for k in label_keys], c.supplier_business_id),
-            closed=np.append(book.closed_orders, False),
+            supplier=np.array([key_ids[k] for k in label_keys], dtype=np.int64),
+            currency=np.array([currency_ids[cur] for cur in currencies], dtype=np.int64),
+            group=np.array([groups.group_of(k) for k in label_keys], dtype=np.int64),
         )
 
 
 def check_headers(table: InvoiceTable, book: OrderBook, groups: Groups, mask: np.ndarray) -> Header:
     """Order reference, order found and open, supplier, currency, lines present, totals."""
     po_code = _order_codes(table, book, mask)
-    found = po_code >= 0
-    codes = np.where(found, po_code, 0)
+    on = np.flatnonzero(po_code >= 0)  # the invoices whose order is in the book
+    code = po_code[on]
+    # An order's supplier and currency are those of its first line.
+    supplier = book.columns.supplier_business_id.codes[book.po_start[code]]
+    currency = book.columns.currency.codes[book.po_start[code]]
     orders = _Orders.of(book, groups)
-    mask[found & orders.closed[codes]] |= ReasonCode.ORDER_CLOSED.bit
+    mask[on[book.closed_orders[code]]] |= ReasonCode.ORDER_CLOSED.bit
     seller_codes, sellers = factorize(table.seller_business_id)
     seller_keys = [business_key(seller) for seller in sellers]
-    seller_id = np.array([orders.key_ids.get(k, -1) for k in seller_keys] + [-1])[seller_codes]
-    mask[found & (seller_id != orders.supplier[codes])] |= ReasonCode.SUPPLIER_MISMATCH.bit
+    seller_id = np.array([orders.key_ids.get(k, -1) for k in seller_keys],
+                         dtype=np.int64)[seller_codes[on]]
+    mask[on[seller_id != orders.supplier[supplier]]] |= ReasonCode.SUPPLIER_MISMATCH.bit
     currency_codes, currencies = factorize(table.currency)
     currency_id = np.array([orders.currency_ids.get(str(cur).strip().upper(), -1)
-                            for cur in currencies] + [-1])[currency_codes]
-    mask[found & (currency_id != orders.currency[codes])] |= ReasonCode.CURRENCY_MISMATCH.bit
-    seller_group = np.array([groups.group_of(k) for k in seller_keys] + [0])[seller_codes]
-    group = np.where(found, orders.group[codes], seller_group)
+                            for cur in currencies], dtype=np.int64)[currency_codes[on]]
+    mask[on[currency_id != orders.currency[currency]]] |= ReasonCode.CURRENCY_MISMATCH.bit
+    group = np.array([groups.group_of(k) for k in seller_keys], dtype=np.int64)[seller_codes]
+    group[on] = orders.group[supplier]
     mask[table.readable & (np.diff(table.line_start) == 0)] |= ReasonCode.INVALID_INVOICE.bit
     _check_totals(table, groups.total_amount[group], mask)
     return Header(po_code, group, seller_codes, seller_keys)
@@ -158,9 +162,10 @@ def check_headers(table: InvoiceTable, book: OrderBook, groups: Groups, mask: np
 
 def _order_codes(table: InvoiceTable, book: OrderBook, mask: np.ndarray) -> np.ndarray:
     """Each invoice's order code (-1: none); flags missing and unknown order references."""
-    index = book.po_index
-    po_code = np.array([index.get(p, -1) for p in table.po.tolist()], dtype=np.int64)
-    named = np.not_equal(table.po, _NONE) & np.not_equal(table.po, "")  # None, "": no order
+    po = table.po.tolist()
+    # map calls po_index.get(p, -1) from C, without a comprehension's bytecode per invoice.
+    po_code = np.fromiter(map(book.po_index.get, po, repeat(-1)), np.int64, len(po))
+    named = table.po.astype(bool)  # None, "": no order (truth, as the column holds str or None)
     mask[table.readable & ~named] |= ReasonCode.NO_ORDER_REFERENCE.bit
     mask[table.readable & named & (po_code < 0)] |= ReasonCode.ORDER_NOT_FOUND.bit
     return po_code
@@ -197,15 +202,60 @@ def resolve_rows(table: InvoiceTable, book: OrderBook, po_code: np.ndarray) -> n
     by_ref = usable & (table.line_ref >= 0) & (table.line_ref < 2**LINE_BITS)
     rows[by_ref] = book.rows_of(line_po[by_ref], table.line_ref[by_ref])
     unreferenced = np.flatnonzero(usable & (table.line_ref == NO_LINE_REFERENCE))
-    # Python values (tolist) rather than a numpy scalar per field and line.
-    for j, po, article, name, price in zip(
-        unreferenced.tolist(), line_po[unreferenced].tolist(),
-        table.article[unreferenced].tolist(), table.name[unreferenced].tolist(),
-        table.unit_price[unreferenced].tolist(), strict=True,
-    ):
-        rows[j], _ = book.find_row(po, None, text_key(article), text_key(name),
-                                   None if price == MISSING else price)
+    rows[unreferenced] = _rows_by_content(table, book, unreferenced, line_po[unreferenced])
     return rows
+
+
+def _rows_by_content(
+    table: InvoiceTable, book: OrderBook, lines: np.ndarray, po: np.ndarray
+) -> np.ndarray:
+    """``OrderBook.find_row`` without a line reference for many ``lines`` (of orders ``po``):
+    the first row whose item code matches the article ID, else the first whose description
+    and unit price match; -1 for none."""
+    found = np.full(len(lines), -1, dtype=np.int64)
+    length = book.po_start[po + 1] - book.po_start[po]
+    # Every (line, row of its order) pair is compared; in slices, so that lines on a very
+    # long order cannot take unbounded memory.
+    step = max(1, _PAIRS // max(int(length.max(initial=0)), 1))
+    for first in range(0, len(lines), step):
+        part = slice(first, first + step)
+        found[part] = _first_match(table, book, lines[part], po[part])
+    return found
+
+
+_PAIRS = 1 << 20
+
+
+def _first_match(
+    table: InvoiceTable, book: OrderBook, lines: np.ndarray, po: np.ndarray
+) -> np.ndarray:
+    start = book.po_start[po]
+    length = book.po_start[po + 1] - start
+    line = np.repeat(np.arange(len(lines)), length)  # pairs: lines in turn, rows in order
+    row = np.arange(len(line)) + np.repeat(start - (np.cumsum(length) - length), length)
+    c = book.columns
+    article = _text_keys(table.article[lines])
+    found = _first(line, row, np.not_equal(article, _NONE)[line]
+                   & np.equal(_text_keys(c.item_code[row]), article[line]), len(lines))
+    name, price = _text_keys(table.name[lines]), table.unit_price[lines]
+    wanted = ((found < 0) & (price != MISSING) & np.not_equal(name, _NONE))[line]
+    wanted &= c.unit_price[row] == price[line]
+    same = np.zeros(len(line), dtype=bool)
+    same[wanted] = np.equal(_text_keys(c.description[row[wanted]]), name[line[wanted]])
+    return np.where(found < 0, _first(line, row, same, len(lines)), found)
+
+
+def _text_keys(values: np.ndarray) -> np.ndarray:
+    return np.array(list(map(text_key, values.tolist())), dtype=object)
+
+
+def _first(line: np.ndarray, row: np.ndarray, hit: np.ndarray, count: int) -> np.ndarray:
+    """Per line, the row of its first pair that hits (-1: none)."""
+    hits = np.flatnonzero(hit)
+    firsts = hits[np.diff(line[hits], prepend=-1) != 0]
+    found = np.full(count, -1, dtype=np.int64)
+    found[line[firsts]] = row[firsts]
+    return found
 
 
 def check_lines(

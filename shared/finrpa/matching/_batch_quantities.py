@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from itertools import repeat
 
 import numpy as np
 
@@ -48,8 +49,10 @@ class Prior:
     @classmethod
     def of(cls, invoiced: Mapping[tuple[str, int], Decimal], book: OrderBook) -> Prior:
         keys, quantities = list(invoiced), list(invoiced.values())
-        codes = np.array([book.po_index.get(po, -1) for po, _ in keys], dtype=np.int64)
-        numbers = np.array([line for _, line in keys], dtype=np.int64)
+        po = [po for po, _ in keys]
+        # map calls po_index.get(po, -1) from C, without a comprehension's bytecode per key.
+        codes = np.fromiter(map(book.po_index.get, po, repeat(-1)), np.int64, len(po))
+        numbers = np.fromiter((line for _, line in keys), np.int64, len(keys))
         rows = book.rows_of(codes, numbers).tolist() if keys else []
         return cls._of_rows(book, zip(rows, quantities, strict=True))
 
@@ -57,18 +60,16 @@ class Prior:
     def _of_rows(cls, book: OrderBook,
                  quantities: Iterable[tuple[int, Decimal | None]]) -> Prior:
         """From (row, quantity) pairs; rows < 0 and quantities None are left out."""
+        kept = [(row, quantity) for row, quantity in quantities
+                if row >= 0 and quantity is not None]
+        exact = dict(kept)
+        rows = np.fromiter(exact, np.int64, len(exact))
+        values = [to_scaled(quantity, QTY_DIGITS) for quantity in exact.values()]
+        fits = np.array([value is not None for value in values], dtype=bool)
         scaled = np.zeros(len(book), dtype=np.int64)
+        scaled[rows[fits]] = [value for value in values if value is not None]
         unfit = np.zeros(len(book), dtype=bool)
-        exact: dict[int, Decimal] = {}
-        for row, quantity in quantities:
-            if row < 0 or quantity is None:
-                continue
-            exact[row] = quantity
-            value = to_scaled(quantity, QTY_DIGITS)
-            if value is None:
-                unfit[row] = True
-            else:
-                scaled[row] = value
+        unfit[rows[~fits]] = True
         return cls(exact, scaled, unfit)
 
 
@@ -139,46 +140,63 @@ def replay(
     not), so the comparisons are those of the Decimal rules.
     """
     picked = np.flatnonzero((lines.rows >= 0) & contested[np.maximum(lines.rows, 0)])
-    rows = lines.rows[picked]
+    rows, invoices = lines.rows[picked], lines.invoice[picked]
     c = book.columns
+    # Python values (tolist) throughout: a numpy scalar costs several times more per access.
     columns = zip(
-        picked.tolist(), lines.invoice[picked].tolist(), rows.tolist(),
-        lines.quantity[picked].tolist(), c.quantity[rows].tolist(),
-        groups.quantity_factor[lines.group[picked]].tolist(), c.received[rows].tolist(),
-        receipt_checked(book, groups, rows, lines.group[picked]).tolist(), strict=True,
+        invoices.tolist(), rows.tolist(), _quantities(lines, picked),
+        c.quantity[rows].tolist(), groups.quantity_factor[lines.group[picked]].tolist(),
+        c.received[rows].tolist(),
+        receipt_checked(book, groups, rows, lines.group[picked]).tolist(),
+        mask[invoices].tolist(), prior.scaled[rows].tolist(), prior.unfit[rows].tolist(),
+        strict=True,
     )
     running: dict[int, int | Fraction] = {}
-    base: dict[int, int | Fraction] = {}
-    invoice, bits = -1, 0
+    base: list[int | Fraction] = []  # per picked line
+    flagged: dict[int, int] = {}  # invoice -> its quantity bits
+    invoice, bits, matched = -1, 0, False
     local: dict[int, int | Fraction] = {}
-    for line, owner, row, stated, ordered, factor, received, checked in columns:
+    for owner, row, quantity, ordered, factor, received, checked, reasons, counted_before, \
+            unfit in columns:
         if owner != invoice:
-            _settle(mask, invoice, bits, local, running)
-            invoice, local, bits = owner, {}, 0
+            _settle(invoice, bits, matched, local, running, flagged)
+            invoice, local, bits, matched = owner, {}, 0, reasons == 0
         counted = running.get(row)
         if counted is None:
-            counted = running[row] = _scaled(prior.exact.get(row, _ZERO))
-        base[line] = counted
-        quantity = _scaled(lines.exact[line]) if line in lines.exact else (
-            0 if stated == MISSING else stated)
-        after = counted + local.get(row, 0) + quantity
-        local[row] = local.get(row, 0) + quantity
+            counted = running[row] = _scaled(prior.exact[row]) if unfit else counted_before
+        base.append(counted)
+        invoiced = local[row] = local.get(row, 0) + quantity
         if quantity > 0:
+            after = counted + invoiced
             if after * 10**6 > ordered * factor:
                 bits |= _ORDER_BIT
             if checked and after > received:
                 bits |= _RECEIPT_BIT
-    _settle(mask, invoice, bits, local, running)
-    return {line: _decimal(value) for line, value in base.items()}
+    _settle(invoice, bits, matched, local, running, flagged)
+    mask[np.fromiter(flagged, np.int64, len(flagged))] |= np.fromiter(
+        flagged.values(), np.int64, len(flagged))
+    return dict(zip(picked.tolist(), map(_decimal, base), strict=True))
 
 
-def _settle(mask: np.ndarray, invoice: int, bits: int, local: dict[int, int | Fraction],
-            running: dict[int, int | Fraction]) -> None:
-    """Close one invoice of the replay: its bits, and its quantities when it matched."""
-    if invoice < 0:
-        return
-    mask[invoice] |= bits
-    if mask[invoice] == 0:
+def _quantities(lines: Lines, picked: np.ndarray) -> list[int | Fraction]:
+    """The scaled quantity of each picked line (0 when not stated)."""
+    stated = lines.quantity[picked]
+    quantities: list[int | Fraction] = np.where(stated == MISSING, 0, stated).tolist()
+    exact = np.fromiter(lines.exact, np.int64, len(lines.exact))
+    at = np.searchsorted(picked, exact)
+    for line, position in zip(exact.tolist(), at.tolist(), strict=True):
+        if position < len(picked) and picked[position] == line:
+            quantities[position] = _scaled(lines.exact[line])
+    return quantities
+
+
+def _settle(invoice: int, bits: int, matched: bool, local: dict[int, int | Fraction],
+            running: dict[int, int | Fraction], flagged: dict[int, int]) -> None:
+    """Close one invoice of the replay (``matched``: no reason before the quantities): its
+    bits, or its quantities when it still matches."""
+    if bits:
+        flagged[invoice] = bits
+    elif matched and invoice >= 0:
         for row, quantity in local.items():
             running[row] += quantity
 

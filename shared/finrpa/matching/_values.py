@@ -83,6 +83,12 @@ def number_key(invoice_number: str) -> str:
     return invoice_number.strip().upper()
 
 
+def number_keys(invoice_numbers: list[str]) -> list[str]:
+    """:func:`number_key` of each number (the str methods mapped in C, without a call per
+    number)."""
+    return list(map(str.upper, map(str.strip, invoice_numbers)))
+
+
 def normalised_number(invoice_number: str) -> str:
     """An invoice number without non-alphanumerics and leading zeros (``INV-0012`` → ``INV0012``,
     ``00123`` → ``123``)."""
