@@ -8,11 +8,11 @@ columns, as a reader's cache of already-parsed invoices would hand it over.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from functools import cache
 from time import perf_counter
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel
@@ -42,33 +42,43 @@ from finrpa.steps.invoice_model import (
 )
 from matching_bench_data import LINES, BenchData, override_supplier
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
 
 class _Maker:
     """Builds a frozen pydantic model from already-valid values without re-validating them
     (what ``model_construct`` does, minus its per-field bookkeeping)."""
 
-    def __init__(self, model: type[BaseModel]) -> None:
+    def __init__(self, model: type[BaseModel], **values: Any) -> None:
         self.model = model
-        self.defaults = {name: info.get_default(call_default_factory=True)
+        # Every field in declaration order, with its default (or the value given here).
+        self.fields = {name: values.get(name, info.get_default(call_default_factory=True))
                          for name, info in model.model_fields.items()}
 
     def __call__(self, **values: Any) -> Any:
-        return self.made(self.defaults | values, set(values))
+        return self.made(self.fields | values, set(values))
 
     def made(self, fields: dict[str, Any], given: set[str]) -> Any:
         """The model whose ``__dict__`` is ``fields`` (every field, in declaration order, as
         validation stores them) and whose explicitly set fields are ``given``."""
         instance = _new(self.model)
-        _set(instance, "__dict__", fields)
-        _set(instance, "__pydantic_fields_set__", given)
-        _set(instance, "__pydantic_extra__", None)
-        _set(instance, "__pydantic_private__", None)
+        _set_dict(instance, fields)
+        _set_fields_set(instance, given)
+        _set_extra(instance, None)
+        _set_private(instance, None)
         return instance
 
 
-_new, _set = object.__new__, object.__setattr__  # pydantic models keep object's
-_line, _invoice, _totals, _source = (_Maker(m) for m in (InvoiceLine, Invoice, Totals,
-                                                         DocumentSource))
+_new = object.__new__  # pydantic models keep object's
+# The setters of BaseModel's four slots, looked up once: calling a slot descriptor's __set__
+# costs about half of object.__setattr__, which finds the descriptor by name on every call.
+_set_dict, _set_fields_set, _set_extra, _set_private = (
+    BaseModel.__dict__[name].__set__ for name in ("__dict__", "__pydantic_fields_set__",
+                                                  "__pydantic_extra__", "__pydantic_private__"))
+_line, _invoice, _totals = _Maker(InvoiceLine), _Maker(Invoice), _Maker(Totals)
+# A UBL document's source; the file name is set per invoice.
+_source = _Maker(DocumentSource, format=InvoiceFormat.UBL, version="peppol-bis-3")
 _party = _Maker(Party)
 _BUYER = _party(name="Esimerkkilän kaupunki")
 _PAYMENT = Payment()
@@ -81,10 +91,13 @@ _INVOICE_GIVEN = frozenset({"source", "invoice_type", "invoice_number", "invoice
                             "payment"})
 _TOTALS_GIVEN = frozenset({"lines_net", "net", "vat", "gross"})
 _SOURCE_GIVEN = frozenset({"file", "format", "version"})
-_LINE_COLUMNS = ("line_ref", "article", "name", "quantity", "unit_price", "vat_rate",
-                 "net_amount", "vat_amount")
-_HEADER_COLUMNS = ("credit", "number", "invoice_date", "currency", "seller_name", "seller", "po",
-                   "gross", "net", "vat", "lines_net")
+# The number columns stacked into one 2-D array (of the header's, of the lines'): one slice
+# hands over a whole invoice's numbers instead of one numpy call per column. (The texts stay
+# apart: stacking object columns costs more than it saves.)
+_LINE_NUMBERS = ("line_ref", "quantity", "unit_price", "vat_rate", "net_amount", "vat_amount")
+_LINE_TEXTS = ("article", "name")
+_HEADER_NUMBERS = ("credit", "invoice_date", "gross", "net", "vat", "lines_net")
+_HEADER_TEXTS = ("number", "currency", "seller_name", "seller", "po")
 
 
 _TEN_THOUSANDTH = Decimal("1E-4")
@@ -96,26 +109,39 @@ def _money(value: int) -> Decimal:
     return _TEN_THOUSANDTH * value
 
 
-# Prices, VAT rates and quantities repeat across invoices (amounts mostly do not, and a cache
-# would only cost them); a Decimal is immutable, so one object per value can be shared.
-_price = cache(_money)
-
-
-@cache
 def _quantity(value: int) -> Decimal:
     return Decimal(value).scaleb(-6)
 
 
-@cache
 def _reference(line_number: int) -> str | None:
     return str(line_number) if line_number >= 0 else None
 
 
-@cache
-def _seller(name: str, business_id: str) -> Party:
-    # A few thousand suppliers; a Party is frozen, so invoices of one seller can share it.
+def _seller(key: tuple[str, str]) -> Party:
+    name, business_id = key
     return _party(name=name, business_id=business_id or None)
 
+
+class _Shared(dict[_K, _V]):
+    """``make(key)``, made once per key. Prices, VAT rates, quantities, dates and sellers repeat
+    across invoices (amounts mostly do not, and sharing would only cost them); the values are
+    immutable, so invoices can share one object per value. A dict with ``__missing__`` rather
+    than functools.cache: a subscript costs a fraction of a call."""
+
+    def __init__(self, make: Callable[[_K], _V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self.make(key)
+        return value
+
+
+_PRICES = _Shared(_money)
+_QUANTITIES = _Shared(_quantity)
+_REFERENCES = _Shared(_reference)
+_DATES = _Shared(date.fromordinal)
+_SELLERS = _Shared(_seller)  # a few thousand suppliers
 
 _LINE_IDS = tuple(str(i + 1) for i in range(LINES))
 
@@ -124,40 +150,56 @@ class ColumnInvoices:
     """Invoice k of the benchmark columns as an :class:`Invoice` (built on demand)."""
 
     def __init__(self, data: BenchData) -> None:
-        self.header = tuple(data.invoices[name].tolist() for name in _HEADER_COLUMNS)
-        self.lines = tuple(data.lines[name] for name in _LINE_COLUMNS)
+        h, c = data.invoices, data.lines
+        self.header_numbers = np.column_stack([h[name] for name in _HEADER_NUMBERS])
+        self.line_numbers = np.column_stack([c[name] for name in _LINE_NUMBERS])
+        self.header_texts = tuple(h[name] for name in _HEADER_TEXTS)
+        self.line_texts = tuple(c[name] for name in _LINE_TEXTS)
 
     def __call__(self, k: int) -> Invoice:
         first, stop, money = k * LINES, (k + 1) * LINES, _TEN_THOUSANDTH
-        lines = [
-            _line.made({"line_id": line_id, "order_reference": None,
-                        "order_line_reference": _reference(ref), "article_id": article or None,
-                        "name": name, "ordered_quantity": None, "delivered_quantity": None,
-                        "invoiced_quantity": _quantity(quantity), "unit": None,
-                        "unit_price": _price(price), "price_base_quantity": None,
-                        "vat_rate": _price(vat), "vat_amount": money * vat_amount,
-                        "net_amount": money * net, "gross_amount": None}, set(_LINE_GIVEN))
-            for line_id, ref, article, name, quantity, price, vat, net, vat_amount
-            in zip(_LINE_IDS, *[column[first:stop].tolist() for column in self.lines],
-                   strict=True)
-        ]
-        credit, number, day, currency, seller_name, seller, po, gross, net, vat, lines_net = (
-            column[k] for column in self.header)
-        source = _source.made({"file": f"bench-{k}", "format": InvoiceFormat.UBL,
-                               "version": "peppol-bis-3", "customization_id": None},
-                              set(_SOURCE_GIVEN))
-        totals = _totals.made({"lines_net": money * lines_net, "net": money * net,
-                               "vat": money * vat, "gross": money * gross, "paid": None,
-                               "rounding": None, "payable": None}, set(_TOTALS_GIVEN))
-        return _invoice.made({
-            "source": source,
-            "invoice_type": InvoiceType.CREDIT_NOTE if credit else InvoiceType.INVOICE,
-            "type_code": None, "invoice_number": number,
-            "invoice_date": date.fromordinal(day), "due_date": None, "currency": currency,
-            "seller": _seller(seller_name, seller), "buyer": _BUYER,
-            "order_reference": po or None, "buyer_reference": None, "lines": lines,
-            "totals": totals, "payment": _PAYMENT,
-        }, set(_INVOICE_GIVEN))
+        articles, names = self.line_texts
+        # Each model's fields start as a copy of its maker's (every field, in declaration
+        # order) and get the columns' values: copying a dict costs a fraction of building one.
+        lines = []
+        for line_id, (ref, quantity, price, vat, net, vat_amount), article, name in zip(
+                _LINE_IDS, self.line_numbers[first:stop].tolist(), articles[first:stop].tolist(),
+                names[first:stop].tolist(), strict=True):
+            fields = _line.fields.copy()
+            fields["line_id"] = line_id
+            fields["order_line_reference"] = _REFERENCES[ref]
+            fields["article_id"] = article or None
+            fields["name"] = name
+            fields["invoiced_quantity"] = _QUANTITIES[quantity]
+            fields["unit_price"] = _PRICES[price]
+            fields["vat_rate"] = _PRICES[vat]
+            fields["vat_amount"] = money * vat_amount
+            fields["net_amount"] = money * net
+            lines.append(_line.made(fields, set(_LINE_GIVEN)))
+        credit, day, gross, net, vat, lines_net = self.header_numbers[k].tolist()
+        numbers, currencies, seller_names, sellers, orders = self.header_texts
+        fields = _source.fields.copy()
+        fields["file"] = f"bench-{k}"
+        source = _source.made(fields, set(_SOURCE_GIVEN))
+        fields = _totals.fields.copy()
+        fields["lines_net"] = money * lines_net
+        fields["net"] = money * net
+        fields["vat"] = money * vat
+        fields["gross"] = money * gross
+        totals = _totals.made(fields, set(_TOTALS_GIVEN))
+        fields = _invoice.fields.copy()
+        fields["source"] = source
+        fields["invoice_type"] = InvoiceType.CREDIT_NOTE if credit else InvoiceType.INVOICE
+        fields["invoice_number"] = numbers[k]
+        fields["invoice_date"] = _DATES[day]
+        fields["currency"] = currencies[k]
+        fields["seller"] = _SELLERS[seller_names[k], sellers[k]]
+        fields["buyer"] = _BUYER
+        fields["order_reference"] = orders[k] or None
+        fields["lines"] = lines
+        fields["totals"] = totals
+        fields["payment"] = _PAYMENT
+        return _invoice.made(fields, set(_INVOICE_GIVEN))
 
 
 def book_of(data: BenchData) -> OrderBook:
@@ -201,12 +243,12 @@ def ledger_of(data: BenchData) -> MatchLedger:
     q = data.prior_quantities
     for po, line, quantity in zip(q["po"].tolist(), q["line"].tolist(), q["quantity"].tolist(),
                                   strict=True):
-        ledger.add_quantity(po, line, Decimal(quantity).scaleb(-6))
+        ledger.add_quantity(po, line, _QUANTITIES[quantity])
     s = data.prior_seen
     for seller, number, gross, day, credit in zip(*(s[k].tolist() for k in (
             "seller", "number", "gross", "invoice_date", "credit")), strict=True):
         ledger.remember_identity(InvoiceIdentity(seller.replace("-", ""), number, _money(gross),
-                                                 date.fromordinal(day), credit))
+                                                 _DATES[day], credit))
     return ledger
 
 
