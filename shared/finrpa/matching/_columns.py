@@ -54,7 +54,7 @@ def _encoded(values: list[str]) -> tuple[list[str], Iterator[int]]:
     them. (dict.fromkeys and map loop in C; a comprehension of setdefault calls would run
     bytecode for every value.)"""
     labels = list(dict.fromkeys(values))
-    return labels, map(dict(zip(labels, itertools.count())).__getitem__, values)
+    return labels, map(positions(labels).__getitem__, values)
 
 
 def sorted_distinct(values: np.ndarray) -> np.ndarray:
@@ -66,17 +66,27 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Where every run of equal values starts, with the length of ``values`` appended."""
+    change = np.ones(len(values), dtype=bool)
+    change[1:] = values[1:] != values[:-1]
+    return np.append(np.flatnonzero(change), len(values)).astype(np.int64)
+
+
+def positions(values: list[Any]) -> dict[Any, int]:
+    """Each value's position in ``values`` (the last, for a repeated one)."""
+    return dict(zip(values, itertools.count()))
+
+
 def encode_runs(values: np.ndarray, encode: Callable[[list[Any]], Iterable[int]]) -> np.ndarray:
     """``encode`` applied to the first value of every run of equal values, spread over the run."""
-    count = len(values)
-    if count == 0:
+    if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
-    change = np.ones(count, dtype=bool)
-    change[1:] = values[1:] != values[:-1]
-    heads = np.flatnonzero(change)
+    starts = run_starts(values)
+    heads = starts[:-1]
     # fromiter: np.asarray of a list would first scan it for the type and shape of the array
     codes = np.fromiter(encode(values[heads].tolist()), dtype=np.int64, count=len(heads))
-    return np.repeat(codes, np.diff(np.append(heads, count)))
+    return np.repeat(codes, np.diff(starts))
 
 
 @dataclass(frozen=True)

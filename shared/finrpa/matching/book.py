@@ -25,6 +25,8 @@ from finrpa.matching._columns import (
     OrderColumns,
     ReceiptColumns,
     encode_runs,
+    positions,
+    run_starts,
     sorted_distinct,
 )
 from finrpa.matching._records import CLOSED, OPEN, OrderLine, Receipt
@@ -133,7 +135,7 @@ class OrderBook:
         po, line = columns.po_number, columns.line_number
         _check_line_numbers(line)
         po_numbers, po_start = _order_runs(po)
-        po_index = _positions(po_numbers)
+        po_index = positions(po_numbers)
         codes = np.repeat(np.arange(len(po_numbers), dtype=np.int64), np.diff(po_start))
         if len(po_index) == len(po_numbers):  # grouped by order
             row_keys = (codes << LINE_BITS) | line
@@ -151,7 +153,7 @@ class OrderBook:
         po, line = columns.po_number, columns.line_number
         _check_line_numbers(line)
         po_numbers, po_start = _order_runs(po)
-        po_index = _positions(po_numbers)
+        po_index = positions(po_numbers)
         if len(po_index) != len(po_numbers):
             raise ValueError("order lines are not grouped by order")
         codes = np.repeat(np.arange(len(po_numbers), dtype=np.int64), np.diff(po_start))
@@ -381,15 +383,8 @@ def _check_line_numbers(line: np.ndarray) -> None:
 def _order_runs(po: np.ndarray) -> tuple[list[str], np.ndarray]:
     """The order number of every run of equal order numbers, and where the runs start (with
     the row count appended)."""
-    change = np.ones(len(po), dtype=bool)
-    change[1:] = po[1:] != po[:-1]
-    starts = np.flatnonzero(change)
-    return po[starts].tolist(), np.append(starts, len(po)).astype(np.int64)
-
-
-def _positions(values: list[str]) -> dict[str, int]:
-    """Each value's position (the last, for a repeated one)."""
-    return dict(zip(values, range(len(values)), strict=True))
+    starts = run_starts(po)
+    return po[starts[:-1]].tolist(), starts
 
 
 def _increasing(keys: np.ndarray) -> bool:
