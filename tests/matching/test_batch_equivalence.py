@@ -7,6 +7,7 @@ import gc
 import re
 from datetime import date
 from decimal import Decimal
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from finrpa.matching import (
     ReasonCode,
     ReasonDetail,
     ToleranceProfile,
+    _batch_checks,
     default_profile,
     match_batch,
     record_batch,
@@ -191,6 +193,21 @@ def test_batches_in_a_row_agree_with_one_by_one(data: st.DataObject) -> None:
         record_batch(table, book, ledger, result)
     assert decided == [(d.reasons, _explained(d.details) if d.reasons else [])
                        for d in expected]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_lines_matched_by_content_in_small_slices_agree(data: st.DataObject) -> None:
+    """Lines without a line reference are compared with their order's rows in slices (a bound
+    on memory); the smallest slices find the same rows as one slice."""
+    draw = data.draw
+    book = _book(draw)
+    table = InvoiceTable.from_invoices([_invoice(draw) for _ in range(draw(st.integers(1, 8)))])
+    whole = match_batch(table, book, MatchLedger(), default_profile(), explain=False)
+    with mock.patch.object(_batch_checks, "_PAIRS", 1):
+        sliced = match_batch(table, book, MatchLedger(), default_profile(), explain=False)
+    assert sliced.lines.rows.tolist() == whole.lines.rows.tolist()
+    assert sliced.reasons.tolist() == whole.reasons.tolist()
 
 
 def test_batch_leaves_the_collector_on_and_a_caller_s_frozen_objects_frozen() -> None:

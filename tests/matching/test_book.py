@@ -82,3 +82,16 @@ def test_sorted_distinct_is_numpy_unique() -> None:
     values = np.array([5, -1, 3, 5, 0, 3, 3, 9], dtype=np.int64)
     assert sorted_distinct(values).tolist() == np.unique(values).tolist()
     assert sorted_distinct(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("lines_per_order", [3, 70])  # searched within the order / whole book
+def test_rows_of_agrees_with_row_in(lines_per_order: int) -> None:
+    book = OrderBook.build([order_line(n, po=po) for po in ("A", "B", "C")
+                            for n in range(2, 2 * lines_per_order + 2, 2)], [])
+    queries = [(po, number) for po in ("A", "B", "C", "nope")
+               for number in (-1, 0, 1, 2, 3, 2 * lines_per_order, 2 * lines_per_order + 2, 2**30)]
+    codes = np.array([book.po_code(po) for po, _ in queries])
+    numbers = np.array([number for _, number in queries])
+    assert book.rows_of(codes, numbers).tolist() == [
+        book.row_in(code, number) if code >= 0 else -1 for code, number in zip(
+            codes.tolist(), numbers.tolist(), strict=True)]
